@@ -1,0 +1,32 @@
+# Two commands: `make run` (set up and start the dashboard) and `make test` (set up and run every test).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test setup setup-dev chromium lint bench
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+setup: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+
+setup-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+
+run: setup
+	$(BIN)/streamlit run app.py
+
+chromium:
+	bash scripts/install_chromium.sh
+
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup-dev chromium lint
+	$(BIN)/pytest
+
+bench: setup-dev
+	$(BIN)/python -m bench

@@ -1,0 +1,113 @@
+"""Settings from the environment or ``.streamlit/secrets.toml`` (same names; environment wins).
+
+The core reads the TOML file itself (``tomllib``) so that scripts get the same settings as the
+dashboard without importing Streamlit.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from lipsync_core.errors import ConfigurationError
+from lipsync_core.http import Secret
+from lipsync_core.providers import ausynclab, kling, twinsync
+
+PROVIDERS = ("ausynclab", "kling", "twinsync")
+DEFAULT_BASE_URLS = {
+    "ausynclab": ausynclab.DEFAULT_BASE_URL,
+    "kling": kling.DEFAULT_BASE_URL,
+    "twinsync": twinsync.DEFAULT_BASE_URL,
+}
+DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
+
+
+class SandboxMode(StrEnum):
+    AUTO = "auto"  # providers without a key use the sandbox
+    ON = "on"  # every provider uses the sandbox, keys or not
+    OFF = "off"  # never; providers without a key are off
+
+
+class Connection(StrEnum):
+    LIVE = "live"
+    SANDBOX = "sandbox"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    api_key: Secret | None
+    base_url: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    providers: Mapping[str, ProviderSettings]
+    data_dir: Path
+    database_url: str
+    sandbox: SandboxMode
+    public_base_url: str | None
+
+    def connection(self, provider: str) -> Connection:
+        """Live (key set), Sandbox (emulated), or Off, by ``LIPSYNC_SANDBOX``."""
+        has_key = self.providers[provider].api_key is not None
+        if self.sandbox is SandboxMode.ON:
+            return Connection.SANDBOX
+        if has_key:
+            return Connection.LIVE
+        return Connection.SANDBOX if self.sandbox is SandboxMode.AUTO else Connection.OFF
+
+    def sandboxed_providers(self) -> list[str]:
+        return [p for p in PROVIDERS if self.connection(p) is Connection.SANDBOX]
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, secrets_path: Path | None = DEFAULT_SECRETS_PATH
+) -> Settings:
+    values = {
+        **_read_secrets(secrets_path),
+        **_nonempty(os.environ if environ is None else environ),
+    }
+    data_dir = Path(values.get("LIPSYNC_DATA_DIR", "data"))
+    return Settings(
+        providers={p: _provider_settings(p, values) for p in PROVIDERS},
+        data_dir=data_dir,
+        database_url=values.get("LIPSYNC_DATABASE_URL") or f"sqlite:///{data_dir / 'lipsync.db'}",
+        sandbox=_sandbox_mode(values.get("LIPSYNC_SANDBOX", "auto")),
+        public_base_url=(values.get("LIPSYNC_PUBLIC_BASE_URL") or "").rstrip("/") or None,
+    )
+
+
+def _provider_settings(provider: str, values: Mapping[str, str]) -> ProviderSettings:
+    prefix = provider.upper()
+    key = values.get(f"{prefix}_API_KEY", "").strip()
+    base_url = values.get(f"{prefix}_BASE_URL") or DEFAULT_BASE_URLS[provider]
+    return ProviderSettings(api_key=Secret(key) if key else None, base_url=base_url.rstrip("/"))
+
+
+def _sandbox_mode(value: str) -> SandboxMode:
+    try:
+        return SandboxMode(value.strip().lower())
+    except ValueError:
+        raise ConfigurationError(f"LIPSYNC_SANDBOX is {value!r}; use auto, on or off.") from None
+
+
+def _nonempty(values: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in values.items() if isinstance(v, str) and v.strip()}
+
+
+def _read_secrets(path: Path | None) -> dict[str, str]:
+    if path is None or not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(
+            f"{path} is not valid TOML (line {getattr(exc, 'lineno', '?')}); "
+            "compare it with secrets.toml.example."
+        ) from None
+    return {k: str(v) for k, v in data.items() if not isinstance(v, dict)}

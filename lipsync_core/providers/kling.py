@@ -1,0 +1,309 @@
+"""Kling lip sync through the 302.ai gateway: identify-face, advanced-lip-sync, task query.
+
+Source: shared/seeds/003 (302.ai OpenAPI for Kling lip sync). Every body is
+``{code, message, request_id, data}`` with ``code == 0`` on success. Error codes are Kling's
+official table; a gateway error in another shape (``{"error": {"message": ...}}``) keeps its
+message.
+"""
+
+from __future__ import annotations
+
+import base64
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import requests
+from pydantic import Field, field_validator, model_validator
+
+from lipsync_core.errors import (
+    AuthenticationError,
+    InvalidRequestError,
+    MediaValidationError,
+    NotFoundError,
+    ProviderError,
+    ProviderUnavailableError,
+    RateLimitError,
+)
+from lipsync_core.http import (
+    RetryPolicy,
+    Secret,
+    Transport,
+    retry_after_seconds,
+    status_error_class,
+)
+from lipsync_core.providers.common import (
+    IdText,
+    MillisDatetime,
+    RequestModel,
+    Seconds,
+    WireModel,
+    parse,
+)
+
+PROVIDER = "kling"
+DEFAULT_BASE_URL = "https://api.302.ai"
+ALTERNATIVE_BASE_URL = "https://api.302ai.cn"
+IDENTIFY_FACE_PATH = "/klingai/v1/videos/identify-face"
+LIP_SYNC_PATH = "/klingai/v1/videos/advanced-lip-sync"
+SOUND_FILE_MAX_BYTES = 5 * 1024 * 1024
+SOUND_FILE_EXTENSIONS = (".mp3", ".wav", ".m4a")
+
+_CODE_CLASSES: dict[int, type[ProviderError]] = {
+    **dict.fromkeys((1000, 1001, 1002, 1003, 1004, 1103), AuthenticationError),
+    **dict.fromkeys((1200, 1201, 1202, 1300, 1301), InvalidRequestError),
+    1203: NotFoundError,
+    **dict.fromkeys((1100, 1101, 1102, 1302, 1303, 1304), RateLimitError),
+    **dict.fromkeys((5000, 5001, 5002), ProviderUnavailableError),
+}
+
+_CODE_SENTENCES: dict[int, str] = {
+    1000: "Kling did not accept the API key; check your 302.ai key in the settings",
+    1001: "Kling did not receive an API key; add your 302.ai key in the settings",
+    1002: "Kling did not accept the API key; check your 302.ai key in the settings",
+    1003: "Kling says the API key is not active yet",
+    1004: "Kling says the API key has expired; create a new one at 302.ai",
+    1100: "Kling says there is a problem with your account; check it at 302.ai",
+    1101: "Kling says your account is in arrears; top it up at 302.ai",
+    1102: "Kling says your account has run out of credits",
+    1103: "Kling says your key has no permission for this feature",
+    1200: "Kling rejected the request's parameters",
+    1201: "Kling rejected the request",
+    1202: "Kling does not accept this kind of request here",
+    1203: "Kling could not find that task or session",
+    1300: "Kling refused the request under its platform policy",
+    1301: "Kling's content safety check refused the media",
+    1302: "Kling is receiving too many requests; wait a moment and try again",
+    1303: "Kling is already running as many of your tasks as it allows; wait for one to finish",
+    1304: "Kling refused the request because of your account's IP allow-list",
+    5000: "Kling had an internal error; try again in a few minutes",
+    5001: "Kling is temporarily unavailable; try again in a few minutes",
+    5002: "Kling's server timed out; try again in a few minutes",
+}
+
+
+class KlingTaskStatus(StrEnum):
+    SUBMITTED = "submitted"
+    PROCESSING = "processing"
+    SUCCEED = "succeed"
+    FAILED = "failed"
+
+
+class Face(WireModel):
+    """A face found by identify-face; times are the lip-sync-able interval in milliseconds."""
+
+    face_id: IdText
+    face_image: str | None = None
+    start_time: int
+    end_time: int
+
+
+class FaceIdentification(WireModel):
+    """identify-face's answer: ``session_id`` (valid 24 h) and the faces found."""
+
+    session_id: IdText
+    faces: list[Face] = Field(default_factory=list, alias="face_data")
+
+    @field_validator("faces", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class FaceChoice(RequestModel):
+    """One entry of ``face_choose``: which face speaks which audio, where and how loud."""
+
+    face_id: str
+    sound_file: str
+    sound_start_time: int = Field(ge=0)
+    sound_end_time: int = Field(ge=0)
+    sound_insert_time: int = Field(ge=0)
+    sound_volume: float | None = Field(default=None, ge=0, le=2)
+    original_audio_volume: float | None = Field(default=None, ge=0, le=2)
+
+
+class CreateLipSyncRequest(RequestModel):
+    session_id: str
+    face_choose: list[FaceChoice]
+    external_task_id: str | None = None
+
+
+class LipSyncVideo(WireModel):
+    id: IdText
+    url: str
+    duration: Seconds | None = None
+
+
+class ParentVideo(WireModel):
+    id: IdText | None = None
+    url: str | None = None
+    duration: Seconds | None = None
+
+
+class LipSyncTask(WireModel):
+    """A lip-sync task as created or queried; ``videos`` is empty until it succeeds."""
+
+    task_id: IdText
+    status: KlingTaskStatus = Field(alias="task_status")
+    status_message: str | None = Field(default=None, alias="task_status_msg")
+    external_task_id: str | None = None
+    parent_video: ParentVideo | None = None
+    videos: list[LipSyncVideo] = Field(default_factory=list)
+    created_at: MillisDatetime | None = None
+    updated_at: MillisDatetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        info = data.get("task_info") or {}
+        result = data.get("task_result") or {}
+        return {
+            **data,
+            "external_task_id": info.get("external_task_id") or data.get("external_task_id"),
+            "parent_video": info.get("parent_video"),
+            "videos": result.get("videos") or [],
+        }
+
+
+def sound_file_from_path(path: str | Path) -> str:
+    """The base64 ``sound_file`` value Kling accepts for a local .mp3/.wav/.m4a of at most 5 MB."""
+    audio = Path(path)
+    if audio.suffix.lower() not in SOUND_FILE_EXTENSIONS:
+        raise MediaValidationError(
+            f"The audio file is {audio.suffix or 'without an extension'}; "
+            "Kling accepts .mp3, .wav or .m4a."
+        )
+    size = audio.stat().st_size
+    if size > SOUND_FILE_MAX_BYTES:
+        raise MediaValidationError(
+            f"The audio file is {size / 1024 / 1024:.1f} MB; Kling accepts at most 5 MB."
+        )
+    return base64.b64encode(audio.read_bytes()).decode("ascii")
+
+
+class KlingClient:
+    """Client for Kling lip sync via 302.ai; auth is ``Authorization: Bearer <key>``."""
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        session: requests.Session | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._secret = Secret(api_key)
+        self._transport = Transport(
+            PROVIDER, base_url, secret=self._secret, session=session, timeout=timeout, retry=retry
+        )
+
+    def __repr__(self) -> str:
+        return f"KlingClient(base_url={self._transport.base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        return self._transport.base_url
+
+    def identify_face(self, video_url: str) -> FaceIdentification:
+        """Find the faces in a video (0.007 PTC per call); the session lasts 24 hours."""
+        response, data = self._send("POST", IDENTIFY_FACE_PATH, json={"video_url": video_url})
+        return parse(self._transport, response, FaceIdentification, data)
+
+    def create_lip_sync(
+        self,
+        session_id: str,
+        faces: list[FaceChoice],
+        *,
+        external_task_id: str | None = None,
+    ) -> LipSyncTask:
+        """Create a lip-sync task (0.07 PTC); ``external_task_id`` must be unique per account."""
+        body = CreateLipSyncRequest(
+            session_id=session_id, face_choose=faces, external_task_id=external_task_id
+        )
+        response, data = self._send("POST", LIP_SYNC_PATH, json=body.to_wire())
+        return parse(self._transport, response, LipSyncTask, data)
+
+    def get_lip_sync(self, task_id: str) -> LipSyncTask:
+        """Query a task by its ``task_id`` or by the ``external_task_id`` given at creation."""
+        response, data = self._send("GET", f"{LIP_SYNC_PATH}/{task_id}")
+        return parse(self._transport, response, LipSyncTask, data)
+
+    def _send(self, method: str, path: str, *, json: Any = None) -> tuple[requests.Response, Any]:
+        headers = {"Authorization": f"Bearer {self._secret.reveal()}"}
+        response = self._transport.request(method, path, json=json, headers=headers)
+        return response, self._raise_for_error(response)
+
+    def _raise_for_error(self, response: requests.Response) -> Any:
+        """The one place a Kling answer becomes an error; returns ``data`` if all is well."""
+        try:
+            body = response.json()
+        except ValueError:
+            if not response.ok:
+                raise self._transport.error_page(response) from None
+            raise self._transport.unexpected(response) from None
+        if isinstance(body, dict) and body.get("code") == 0 and response.ok:
+            if body.get("data") is None:
+                raise self._transport.unexpected(response, "an answer without data")
+            return body["data"]
+        raise self._error_for(body, response)
+
+    def _error_for(self, body: Any, response: requests.Response) -> ProviderError:
+        code, message, request_id = _error_fields(body)
+        if code is None and message is None:
+            if response.ok:
+                return self._transport.unexpected(response)
+            return self._transport.error_page(response)
+        cls = _CODE_CLASSES.get(code) if isinstance(code, int) else None
+        cls = cls or (status_error_class(response.status_code) if not response.ok else None)
+        message = self._secret.redact(message) if message else None
+        extra = {"retry_after": retry_after_seconds(response)} if cls is RateLimitError else {}
+        return (cls or ProviderError)(
+            _sentence(code, message, response.status_code),
+            provider=PROVIDER,
+            http_status=response.status_code,
+            provider_code=code,
+            provider_message=message,
+            request_id=request_id,
+            **extra,
+        )
+
+
+def _error_fields(body: Any) -> tuple[int | str | None, str | None, str | None]:
+    """Code, message and request id from Kling's envelope or a gateway's ``{"error": {...}}``."""
+    if not isinstance(body, dict):
+        return None, None, None
+    source = body["error"] if isinstance(body.get("error"), dict) else body
+    code = source.get("code", source.get("err_code"))
+    if isinstance(code, str) and code.isdigit():
+        code = int(code)
+    message = source.get("message") or source.get("msg")
+    request_id = body.get("request_id") or source.get("request_id")
+    return code, (str(message) if message else None), request_id
+
+
+def _sentence(code: int | str | None, message: str | None, http_status: int) -> str:
+    known = _CODE_SENTENCES.get(code) if isinstance(code, int) else None
+    suffix = f" (code {code})" if code is not None else f" (HTTP {http_status})"
+    if known and message and code in (1200, 1201, 1300, 1301):
+        return f"{known}: {message.rstrip('.')}{suffix}."
+    if known:
+        return f"{known}{suffix}."
+    if message:
+        return f"Kling reported a problem: {message.rstrip('.')}{suffix}."
+    return f"Kling reported a problem{suffix}."
+
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "Face",
+    "FaceChoice",
+    "FaceIdentification",
+    "KlingClient",
+    "KlingTaskStatus",
+    "LipSyncTask",
+    "LipSyncVideo",
+    "sound_file_from_path",
+]
