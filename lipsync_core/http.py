@@ -18,6 +18,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as urllib3_exceptions
 from urllib3.util.retry import Retry
 
 from lipsync_core.errors import (
@@ -130,6 +131,16 @@ def retry_after_seconds(response: requests.Response) -> float | None:
     return float(value) if value.isdigit() else None
 
 
+def _is_timeout(exc: requests.RequestException) -> bool:
+    """requests reports a read timeout that exhausted its retries as a ConnectionError."""
+    if isinstance(exc, requests.Timeout):
+        return True
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    if isinstance(reason, urllib3_exceptions.NewConnectionError):
+        return False  # a subclass of ConnectTimeoutError in urllib3, but a refusal
+    return isinstance(reason, urllib3_exceptions.TimeoutError)
+
+
 class Transport:
     """Sends requests to one provider's base URL and turns transport failures into our errors."""
 
@@ -173,10 +184,9 @@ class Transport:
             response = self.session.request(
                 method, url, params=params, json=json, data=data, headers=headers, timeout=timeout
             )
-        except requests.Timeout as exc:
-            raise self._unavailable(ProviderTimeoutError, exc) from exc
         except requests.RequestException as exc:
-            raise self._unavailable(ProviderUnavailableError, exc) from exc
+            cls = ProviderTimeoutError if _is_timeout(exc) else ProviderUnavailableError
+            raise self._unavailable(cls, exc) from exc
         logger.debug(
             "%s %s %s -> %s in %.2fs",
             self.provider,
