@@ -2,16 +2,22 @@
 
 import streamlit as st
 
-from lipsync_core.config import PROVIDERS, load_settings
-from lipsync_core.errors import LipsyncError, provider_display_name
+from ui.runtime import runtime_or_stop
+from ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="Lipsync Dashboard", page_icon="🎬", layout="wide")
-st.title("Lipsync Dashboard")
-st.write("Try, compare and buy lip-sync providers: AusyncLab (Prime, Nova), Kling and TwinSync.")
-try:
-    settings = load_settings()
-except LipsyncError as exc:
-    st.error(str(exc))
-    st.stop()
-for provider in PROVIDERS:
-    st.write(f"**{provider_display_name(provider)}**: {settings.connection(provider).value}")
+
+runtime = runtime_or_stop()
+render_sidebar(runtime)
+
+navigation = st.navigation(
+    [
+        st.Page("pages/submit.py", title="Submit", icon=":material/upload:", default=True),
+        st.Page("pages/status.py", title="Status", icon=":material/view_agenda:"),
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+        st.Page(
+            "pages/ausynclab_library.py", title="AusyncLab library", icon=":material/video_library:"
+        ),
+    ]
+)
+navigation.run()

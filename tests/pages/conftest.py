@@ -1,0 +1,58 @@
+"""AppTest harness: the real app over a fresh data directory, its sandbox and job service.
+
+Each test gets the process-wide runtime built anew in a temporary working directory (so no
+developer's ``.streamlit/secrets.toml`` can make a test go live), with fast sandbox jobs; the
+sandbox and the refresher are stopped afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lipsync_core.config import PROVIDERS
+from lipsync_core.refresher import stop_shared_refresher
+from ui.runtime import Runtime, get_runtime
+
+REPO = Path(__file__).resolve().parents[2]
+APP = str(REPO / "app.py")
+APP_TIMEOUT = 60
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
+    """The app's runtime over ``tmp_path`` (sandbox for every provider, 1 s jobs)."""
+    monkeypatch.chdir(tmp_path)
+    for provider in PROVIDERS:
+        monkeypatch.delenv(f"{provider.upper()}_API_KEY", raising=False)
+        monkeypatch.delenv(f"{provider.upper()}_BASE_URL", raising=False)
+    monkeypatch.setenv("LIPSYNC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LIPSYNC_SANDBOX", "auto")
+    monkeypatch.setenv("LIPSYNC_SANDBOX_JOB_SECONDS", "1")
+    monkeypatch.delenv("LIPSYNC_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LIPSYNC_PUBLIC_BASE_URL", raising=False)
+    forget_runtime()
+    built = get_runtime()
+    yield built
+    forget_runtime()
+    if built.sandbox is not None:
+        built.sandbox.stop()
+    built.service.store.close()
+
+
+def forget_runtime() -> None:
+    stop_shared_refresher()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def app(runtime: Runtime) -> AppTest:
+    """The app, run once on its default page, with no exception."""
+    at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
+    at.run()
+    assert not at.exception
+    return at
