@@ -1,0 +1,64 @@
+"""Sends AusyncLab's callbacks when jobs reach a final state, from worker threads.
+
+A dispatcher thread wakes every ``TICK`` seconds (and at once when the clock is advanced), asks
+the stores which jobs became final, and hands each callback to a small sender pool. A callback
+that fails (refused, timed out, non-2xx) is recorded as not ok; it never reaches the server.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import urlparse
+
+import requests
+
+from lipsync_core.sandbox.media_fetch import is_loopback
+from lipsync_core.sandbox.state import SandboxState
+
+TICK = 0.05
+
+
+class CallbackDispatcher:
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="sandbox-callbacks", daemon=True)
+        self._senders = ThreadPoolExecutor(2, "sandbox-callback-send")
+        state.clock.on_advance(self._wake.set)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        self._senders.shutdown(wait=True, cancel_futures=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(TICK)
+            self._wake.clear()
+            try:
+                due = self.state.due_callbacks(self.state.clock.now())
+            except Exception as exc:
+                self.state.record_error(exc)
+                continue
+            for url, payload in due:
+                self._senders.submit(self._send, url, payload)
+
+    def _send(self, url: str, payload: dict[str, Any]) -> None:
+        with requests.Session() as session:
+            session.trust_env = not is_loopback(urlparse(url).hostname or "")
+            try:
+                response = session.post(
+                    url, json=payload, timeout=self.state.config.callback_timeout_seconds
+                )
+                ok = response.ok
+            except requests.RequestException:
+                ok = False
+        self.state.record_callback(url, payload, ok)

@@ -1,0 +1,365 @@
+"""Kling's lip sync through the 302.ai gateway (seed ``003``): identify-face, then a task.
+
+Every answer is ``{code, message, request_id, data}``; errors use Kling's official codes with
+their HTTP statuses (1000 auth 401, 1201 bad parameter 400, 1203 not found 404, ...).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from lipsync_core.errors import MediaValidationError
+from lipsync_core.media import MediaInfo, probe
+from lipsync_core.sandbox import render
+from lipsync_core.sandbox.kling_rules import audio_problem, timing_problem, video_problem
+from lipsync_core.sandbox.media_fetch import MediaFetchError, decode_base64, fetch
+from lipsync_core.sandbox.state import Job, SandboxState, Transition, TransitionTable
+
+if TYPE_CHECKING:
+    from lipsync_core.faces import FaceTrack
+
+PROVIDER = "kling"
+TABLE = TransitionTable(
+    (Transition("submitted", 0.0), Transition("processing", 0.25), Transition("succeed", 1.0)),
+    failure="failed",
+)
+MAX_VIDEO_BYTES = 100 * 1024 * 1024
+MAX_SOUND_BYTES = 5 * 1024 * 1024
+SESSION_INVALID = "session_id is invalid or has expired"
+
+
+class KlingError(Exception):
+    def __init__(self, code: int, message: str, http_status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+
+
+class IdentifyFaceBody(BaseModel):
+    video_url: str
+
+
+class FaceChoice(BaseModel):
+    # The document's own example sends face_id as the number 0.
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+    face_id: str
+    sound_file: str
+    sound_start_time: int
+    sound_end_time: int
+    sound_insert_time: int
+    sound_volume: float = Field(1.0, ge=0, le=2)
+    original_audio_volume: float = Field(1.0, ge=0, le=2)
+
+
+class AdvancedLipSyncBody(BaseModel):
+    session_id: str
+    face_choose: list[FaceChoice] = Field(min_length=1)
+    external_task_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FaceInterval:
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(eq=False)
+class Session:
+    id: str
+    video_url: str
+    video_path: Path
+    duration_ms: int
+    faces: dict[str, FaceInterval]
+    created_at: float
+    parent_video_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+@dataclass(eq=False)
+class Task:
+    id: str
+    external_task_id: str | None
+    session: Session
+    job: Job
+    video: dict[str, str] | None = None
+
+    def created_json(self) -> dict[str, Any]:
+        return {
+            "task_id": self.id,
+            "task_info": {"external_task_id": self.external_task_id},
+            "task_status": TABLE.steps[0].state,
+            "created_at": _ms(self.job.created_at),
+            "updated_at": _ms(self.job.created_at),
+        }
+
+    def json(self, now: float) -> dict[str, Any]:
+        status = TABLE.state(self.job, now)
+        parent = self.session
+        return {
+            "task_id": self.id,
+            "task_status": status,
+            "task_status_msg": (self.job.error or "") if status == TABLE.failure else "",
+            "task_info": {
+                "parent_video": {
+                    "id": parent.parent_video_id,
+                    "url": parent.video_url,
+                    "duration": _seconds_text(parent.duration_ms / 1000),
+                },
+                "external_task_id": self.external_task_id,
+            },
+            "task_result": {
+                "videos": [self.video] if status == TABLE.success and self.video else []
+            },
+            "created_at": _ms(self.job.created_at),
+            "updated_at": _ms(TABLE.changed_at(self.job, now)),
+        }
+
+
+class KlingStore:
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.reset()
+        state.register_store(self)
+
+    def reset(self) -> None:
+        self.sessions: dict[str, Session] = {}
+        self.tasks: dict[str, Task] = {}
+        self.by_external_id: dict[str, Task] = {}
+
+    def session(self, session_id: str) -> Session:
+        """A live session, or Kling's 1201 for one never issued or older than its TTL."""
+        session = self.sessions.get(session_id)
+        ttl = self.state.config.kling_session_ttl_seconds
+        if session is None or self.state.clock.now() - session.created_at > ttl:
+            raise KlingError(1201, SESSION_INVALID)
+        return session
+
+    def task(self, task_id: str) -> Task:
+        task = self.tasks.get(task_id) or self.by_external_id.get(task_id)
+        if task is None:
+            raise KlingError(1203, f"Task {task_id} not found", 404)
+        return task
+
+
+def envelope(code: int, message: str, data: Any, status: int = 200) -> JSONResponse:
+    body = {"code": code, "message": message, "request_id": str(uuid.uuid4()), "data": data}
+    return JSONResponse(body, status_code=status)
+
+
+def succeed(data: Any) -> JSONResponse:
+    return envelope(0, "SUCCEED", data)
+
+
+def store_of(request: Request) -> KlingStore:
+    return request.app.state.store
+
+
+def require_bearer(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    scheme, _, key = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or key.strip() != store_of(request).state.config.api_key:
+        raise KlingError(1000, "Authentication failed", 401)
+
+
+Store = Annotated[KlingStore, Depends(store_of)]
+router = APIRouter(prefix="/klingai/v1/videos", dependencies=[Depends(require_bearer)])
+
+
+@router.post("/identify-face")
+def identify_face(body: IdentifyFaceBody, store: Store) -> JSONResponse:
+    from lipsync_core.faces import preflight_faces
+
+    path = _fetch_input(store, body.video_url, "video_url", MAX_VIDEO_BYTES)
+    info = _probe(path, "video_url")
+    problem = video_problem(info, path.stat().st_size)
+    if problem:
+        raise KlingError(1201, problem)
+    try:
+        preflight = preflight_faces(path)
+    except MediaValidationError as exc:
+        raise KlingError(1201, f"video_url could not be searched for faces: {exc}") from None
+    session_id = str(uuid.uuid4())
+    face_data = [_face_entry(store, track) for track in preflight.tracks]
+    faces = {f["face_id"]: FaceInterval(f["start_time"], f["end_time"]) for f in face_data}
+    with store.state.lock:
+        store.sessions[session_id] = Session(
+            id=session_id,
+            video_url=body.video_url,
+            video_path=path,
+            duration_ms=round((info.video_duration or info.duration or 0) * 1000),
+            faces=faces,
+            created_at=store.state.clock.now(),
+        )
+    return succeed({"session_id": session_id, "face_data": face_data})
+
+
+@router.post("/advanced-lip-sync")
+def advanced_lip_sync(body: AdvancedLipSyncBody, store: Store, request: Request) -> JSONResponse:
+    with store.state.lock:
+        session = store.session(body.session_id)
+        _check_faces(session, body.face_choose)
+        _check_external_id(store, body.external_task_id)
+    sounds = [_sound_path(store, face) for face in body.face_choose]
+    with store.state.lock:
+        _check_external_id(store, body.external_task_id)
+        task = Task(str(uuid.uuid4()), body.external_task_id, session, store.state.new_job())
+        store.tasks[task.id] = task
+        if task.external_task_id:
+            store.by_external_id[task.external_task_id] = task
+        fail = store.state.faults.take_fail_job(PROVIDER, "POST", request.url.path)
+        work = _render(store, task, body.face_choose[0], sounds[0])
+        store.state.start_job(task.job, work, fail=fail)
+    return succeed(task.created_json())
+
+
+@router.get("/advanced-lip-sync/{task_id}")
+def get_advanced_lip_sync(task_id: str, store: Store) -> JSONResponse:
+    with store.state.lock:
+        return succeed(store.task(task_id).json(store.state.clock.now()))
+
+
+def create_app(state: SandboxState) -> FastAPI:
+    app = FastAPI(title="Kling via 302.ai (sandbox)", openapi_url=None, docs_url=None)
+    app.state.store = KlingStore(state)
+    app.include_router(router)
+    app.add_exception_handler(KlingError, _kling_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    return app
+
+
+async def _kling_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, KlingError)
+    return envelope(exc.code, exc.message, None, exc.http_status)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    if first.get("type") == "json_invalid":
+        return envelope(1200, "Invalid request: the body is not valid JSON", None, 400)
+    where = ".".join(str(part) for part in first.get("loc", ())[1:]) or "body"
+    return envelope(1201, f"Invalid parameter {where}: {first.get('msg', 'invalid')}", None, 400)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        return envelope(1202, "The request method is not allowed for this endpoint", None, 400)
+    return envelope(1203, "The requested resource does not exist", None, exc.status_code)
+
+
+def _face_entry(store: KlingStore, track: FaceTrack) -> dict[str, Any]:
+    """One ``face_data`` item, its face picture saved as a served file."""
+    image_path, image_url = store.state.new_file(f"kling-face-{track.face_id}", ".jpg")
+    image_path.write_bytes(track.crop_jpeg)
+    return {
+        "face_id": track.face_id,
+        "face_image": image_url,
+        "start_time": track.start_ms,
+        "end_time": track.end_ms,
+    }
+
+
+def _check_faces(session: Session, faces: list[FaceChoice]) -> None:
+    for face in faces:
+        interval = session.faces.get(face.face_id)
+        if interval is None:
+            raise KlingError(1201, f"face_id {face.face_id} does not belong to this session")
+        problem = timing_problem(
+            sound_start=face.sound_start_time,
+            sound_end=face.sound_end_time,
+            sound_insert=face.sound_insert_time,
+            video_ms=session.duration_ms,
+            face_start=interval.start_ms,
+            face_end=interval.end_ms,
+        )
+        if problem:
+            raise KlingError(1201, problem)
+
+
+def _check_external_id(store: KlingStore, external_task_id: str | None) -> None:
+    if external_task_id and external_task_id in store.by_external_id:
+        raise KlingError(1201, "external_task_id already exists")
+
+
+def _sound_path(store: KlingStore, face: FaceChoice) -> Path:
+    """The face's audio on disk, checked against Kling's audio rules (URL or base64)."""
+    if face.sound_file.lower().startswith(("http://", "https://", "file://")):
+        path = _fetch_input(store, face.sound_file, "sound_file", MAX_SOUND_BYTES)
+    else:
+        try:
+            path = decode_base64(
+                face.sound_file,
+                store.state.inputs_dir,
+                what="sound_file",
+                max_bytes=MAX_SOUND_BYTES,
+            )
+        except MediaFetchError as exc:
+            raise KlingError(1201, str(exc)) from None
+    problem = audio_problem(_probe(path, "sound_file"), path.stat().st_size, face.sound_end_time)
+    if problem:
+        raise KlingError(1201, problem)
+    return path
+
+
+def _fetch_input(store: KlingStore, url: str, what: str, max_bytes: int) -> Path:
+    try:
+        return fetch(
+            url,
+            store.state.inputs_dir,
+            what=what,
+            max_bytes=max_bytes,
+            timeout=store.state.config.download_timeout_seconds,
+        )
+    except MediaFetchError as exc:
+        raise KlingError(1201, str(exc)) from None
+
+
+def _probe(path: Path, what: str) -> MediaInfo:
+    try:
+        return probe(path)
+    except MediaValidationError:
+        raise KlingError(1201, f"{what} could not be read as a media file") from None
+
+
+def _render(store: KlingStore, task: Task, face: FaceChoice, sound: Path):
+    def work() -> None:
+        out_path, out_url = store.state.new_file("kling-lipsync", ".mp4")
+        result = render.kling_mix(
+            task.session.video_path,
+            sound,
+            out_path,
+            sound_start_ms=face.sound_start_time,
+            sound_end_ms=face.sound_end_time,
+            sound_insert_ms=face.sound_insert_time,
+            sound_volume=face.sound_volume,
+            original_audio_volume=face.original_audio_volume,
+        )
+        video = {
+            "id": str(uuid.uuid4()),
+            "url": out_url,
+            "duration": _seconds_text(result.duration),
+        }
+        with store.state.lock:
+            task.video = video
+
+    return work
+
+
+def _ms(timestamp: float) -> int:
+    return int(timestamp * 1000)
+
+
+def _seconds_text(seconds: float) -> str:
+    """Kling's durations are strings of seconds ("5.034")."""
+    return f"{seconds:.3f}".rstrip("0").rstrip(".")

@@ -1,0 +1,160 @@
+"""TwinSync's lip replacement API (seed ``004``): ``POST`` and ``GET /videotalking``.
+
+TwinSync answers everything with HTTP 200 and a ``result_code``: 100 queued, 101 waiting,
+102 running, 103 (or the document example's 100) done, 104 failed; 200 bad parameters or
+unknown task, 201 bad key, 202 bad media URL, 203 internal error.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from lipsync_core.sandbox import render
+from lipsync_core.sandbox.media_fetch import MediaFetchError, fetch
+from lipsync_core.sandbox.state import Job, SandboxState, Transition, TransitionTable
+
+PROVIDER = "twinsync"
+TABLE = TransitionTable(
+    (Transition("waiting", 0.0), Transition("running", 0.25), Transition("success", 1.0)),
+    failure="failed",
+)
+QUEUED = "SUCCESS! The video is currently in the queue waiting to be processed."
+BAD_PARAMETERS = "Request parameter error or incomplete"
+BAD_KEY = "Invalid or missing access key"
+BAD_MEDIA = "Invalid or missing cloud address of audio or video file"
+UNKNOWN_TASK = "taskID field is missing or the field is not in the service queue."
+
+
+@dataclass(eq=False)
+class Task:
+    id: str
+    audio_url: str
+    video_url: str
+    job: Job
+    result_url: str | None = None
+
+    def status(self, now: float, success_code: int) -> dict[str, Any]:
+        state = TABLE.state(self.job, now)
+        if state == TABLE.success:
+            return {
+                "result_url": self.result_url,
+                "result_code": success_code,
+                "msg": f"taskID:{self.id} has been completed, and the output video url is: "
+                f"{self.result_url}",
+            }
+        if state == TABLE.failure:
+            return {"result_code": 104, "msg": f"taskID:{self.id} has failed: {self.job.error}"}
+        if state == "running":
+            return {"result_code": 102, "msg": f"taskID:{self.id} is in a running state."}
+        return {"result_code": 101, "msg": f"taskID:{self.id} is in a waiting state."}
+
+
+class TwinSyncStore:
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.reset()
+        state.register_store(self)
+
+    def reset(self) -> None:
+        self.tasks: dict[str, Task] = {}
+
+    def new_task_id(self) -> str:
+        """Like the document's ``20230423_11_23_05_10279``: UTC time and five digits."""
+        stamp = time.strftime("%Y%m%d_%H_%M_%S", time.gmtime(self.state.clock.now()))
+        while True:
+            task_id = f"{stamp}_{random.randint(0, 99999):05d}"
+            if task_id not in self.tasks:
+                return task_id
+
+
+def answer(result_code: int, msg: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({**extra, "result_code": result_code, "msg": msg})
+
+
+def store_of(request: Request) -> TwinSyncStore:
+    return request.app.state.store
+
+
+Store = Annotated[TwinSyncStore, Depends(store_of)]
+OptionalForm = Annotated[str | None, Form()]
+router = APIRouter()
+
+
+@router.post("/videotalking")
+def submit(
+    store: Store,
+    request: Request,
+    audio_url: OptionalForm = None,
+    video_url: OptionalForm = None,
+    key: OptionalForm = None,
+) -> JSONResponse:
+    if key != store.state.config.api_key:
+        return answer(201, BAD_KEY)
+    fields = (("audio_url", audio_url), ("video_url", video_url))
+    missing = [name for name, value in fields if not value]
+    if missing or audio_url is None or video_url is None:
+        return answer(200, f"{BAD_PARAMETERS}: {', '.join(missing)} missing.")
+    try:
+        audio = _fetch(store, audio_url, "audio")
+        video = _fetch(store, video_url, "video")
+    except MediaFetchError as exc:
+        return answer(202, f"{BAD_MEDIA}: {exc}")
+    with store.state.lock:
+        task = Task(store.new_task_id(), audio_url, video_url, store.state.new_job())
+        store.tasks[task.id] = task
+        fail = store.state.faults.take_fail_job(PROVIDER, "POST", request.url.path)
+        store.state.start_job(task.job, _render(store, task, video, audio), fail=fail)
+    return answer(100, QUEUED, task_id=task.id)
+
+
+@router.get("/videotalking")
+def get_status(
+    store: Store, task_id: Annotated[str | None, Query(alias="taskID")] = None
+) -> JSONResponse:
+    with store.state.lock:
+        task = store.tasks.get(task_id or "")
+        if task is None:
+            return answer(200, UNKNOWN_TASK)
+        now = store.state.clock.now()
+        return JSONResponse(task.status(now, store.state.config.twinsync_success_code))
+
+
+def create_app(state: SandboxState) -> FastAPI:
+    app = FastAPI(title="TwinSync (sandbox)", openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.store = TwinSyncStore(state)
+    app.include_router(router)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    return app
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    return answer(200, f"{BAD_PARAMETERS}.")
+
+
+def _fetch(store: TwinSyncStore, url: str, what: str) -> Path:
+    config = store.state.config
+    return fetch(
+        url,
+        store.state.inputs_dir,
+        what=what,
+        max_bytes=config.max_download_bytes,
+        timeout=config.download_timeout_seconds,
+    )
+
+
+def _render(store: TwinSyncStore, task: Task, video: Path, audio: Path):
+    def work() -> None:
+        out_path, out_url = store.state.new_file(f"twinsync-{task.id}", ".mp4")
+        render.fit_to_audio(video, audio, out_path, sync_mode="loop")
+        with store.state.lock:
+            task.result_url = out_url
+
+    return work
