@@ -260,8 +260,9 @@ class KlingClient:
         cls = cls or (status_error_class(response.status_code) if not response.ok else None)
         message = self._secret.redact(message) if message else None
         extra = {"retry_after": retry_after_seconds(response)} if cls is RateLimitError else {}
-        return (cls or ProviderError)(
-            _sentence(code, message, response.status_code),
+        cls = cls or ProviderError
+        return cls(
+            _sentence(code, message, response.status_code, cls),
             provider=PROVIDER,
             http_status=response.status_code,
             provider_code=code,
@@ -284,16 +285,20 @@ def _error_fields(body: Any) -> tuple[int | str | None, str | None, str | None]:
     return code, (str(message) if message else None), request_id
 
 
-def _sentence(code: int | str | None, message: str | None, http_status: int) -> str:
+def _sentence(
+    code: int | str | None, message: str | None, http_status: int, cls: type[ProviderError]
+) -> str:
+    """Kling's own words for a known code; else the error class's sentence with the message."""
     known = _CODE_SENTENCES.get(code) if isinstance(code, int) else None
     suffix = f" (code {code})" if code is not None else f" (HTTP {http_status})"
     if known and message and code in (1200, 1201, 1300, 1301):
         return f"{known}: {message.rstrip('.')}{suffix}."
     if known:
         return f"{known}{suffix}."
+    base = cls.default_sentence.format(name="Kling")
     if message:
-        return f"Kling reported a problem: {message.rstrip('.')}{suffix}."
-    return f"Kling reported a problem{suffix}."
+        return f"{base}: {message.rstrip('.')}{suffix}."
+    return f"{base}{suffix}."
 
 
 __all__ = [
