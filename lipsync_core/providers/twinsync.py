@@ -20,8 +20,15 @@ from lipsync_core.errors import (
     NotFoundError,
     ProviderError,
     ProviderUnavailableError,
+    RateLimitError,
 )
-from lipsync_core.http import RetryPolicy, Secret, Transport
+from lipsync_core.http import (
+    RetryPolicy,
+    Secret,
+    Transport,
+    retry_after_seconds,
+    status_error_class,
+)
 from lipsync_core.providers.common import IdText, WireModel
 
 PROVIDER = "twinsync"
@@ -128,13 +135,29 @@ class TwinSyncClient:
                 raise self._transport.unexpected(response) from None
             raise self._transport.error_page(response) from None
         try:
-            return TwinSyncAnswer.model_validate(body)
+            answer = TwinSyncAnswer.model_validate(body)
         except ValueError:
             if response.ok:
                 raise self._transport.unexpected(
                     response, "an answer without a result code"
                 ) from None
             raise self._transport.error_page(response) from None
+        if response.status_code == 429 or response.status_code >= 500:
+            raise self._http_error(answer, response)
+        return answer
+
+    def _http_error(self, answer: TwinSyncAnswer, response: requests.Response) -> ProviderError:
+        """Rate limits and server failures are told by the HTTP status, whatever the body says."""
+        cls = status_error_class(response.status_code)
+        message = self._secret.redact(answer.msg) if answer.msg else None
+        extra = {"retry_after": retry_after_seconds(response)} if cls is RateLimitError else {}
+        return cls(
+            provider=PROVIDER,
+            http_status=response.status_code,
+            provider_code=answer.result_code,
+            provider_message=message,
+            **extra,
+        )
 
     def _error_for(
         self,

@@ -226,3 +226,19 @@ def _a_get(client):
     if name == "KlingClient":
         return client.get_lip_sync("t1")
     return client.get_status("t1")
+
+
+@pytest.mark.parametrize(
+    ("status", "error_class"), [(429, RateLimitError), (503, ProviderUnavailableError)]
+)
+def test_twinsync_http_status_wins_over_the_body_code(
+    httpserver: HTTPServer, twinsync_scripted, status, error_class
+):
+    """A 429 or 5xx is a rate limit or an outage even if the body carries a result_code."""
+    httpserver.expect_request("/videotalking", method="POST").respond_with_json(
+        {"result_code": 203, "msg": "busy"}, status=status, headers={"Retry-After": "3"}
+    )
+    with pytest.raises(error_class) as caught:
+        twinsync_scripted.submit("https://example.com/a.wav", "https://example.com/v.mp4")
+    assert (caught.value.http_status, caught.value.provider_message) == (status, "busy")
+    assert str(caught.value).startswith("TwinSync ")

@@ -1,0 +1,108 @@
+"""Keep a copy of each result: stream a provider's output into the data directory, size-capped.
+
+Providers delete results (Kling after 30 days, AusyncLab's uploads after 24 hours), so a
+succeeded job's video and thumbnail are copied under ``<data_dir>/outputs/``. The copy is
+streamed to a ``.part`` file and renamed only when complete, so a half-written file is never
+taken for a result.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+from lipsync_core.errors import LipsyncError
+
+MAX_OUTPUT_BYTES = 1024 * 1024 * 1024
+CHUNK_BYTES = 256 * 1024
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 60.0
+TOTAL_SECONDS = 30 * 60.0
+VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+class DownloadError(LipsyncError):
+    """A result could not be copied to this computer (the remote copy is still there)."""
+
+
+def outputs_dir(data_dir: Path) -> Path:
+    return data_dir / "outputs"
+
+
+def suffix_for(url: str, allowed: tuple[str, ...], default: str) -> str:
+    suffix = Path(urlsplit(url).path).suffix.lower()
+    return suffix if suffix in allowed else default
+
+
+def download(
+    url: str,
+    destination: Path,
+    *,
+    max_bytes: int = MAX_OUTPUT_BYTES,
+    timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+    total_seconds: float = TOTAL_SECONDS,
+    session: requests.Session | None = None,
+) -> Path:
+    """Stream ``url`` into ``destination``; a plain :class:`DownloadError` if it cannot."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise DownloadError(
+            "The result's address is not a web link, so it could not be copied to this computer."
+        )
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + ".part")
+    http = session or requests.Session()
+    try:
+        with http.get(url, stream=True, timeout=timeout) as response:
+            _check(response, max_bytes)
+            _write(response, partial, max_bytes, time.monotonic() + total_seconds)
+    except requests.RequestException as exc:
+        partial.unlink(missing_ok=True)
+        raise DownloadError(
+            f"The result could not be copied to this computer ({type(exc).__name__}).",
+        ) from exc
+    except DownloadError:
+        partial.unlink(missing_ok=True)
+        raise
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise DownloadError(
+            f"The result could not be written to this computer ({exc.strerror or exc})."
+        ) from exc
+    finally:
+        if session is None:
+            http.close()
+    partial.replace(destination)
+    return destination
+
+
+def _check(response: requests.Response, max_bytes: int) -> None:
+    if response.status_code != 200:
+        raise DownloadError(
+            f"The result could not be copied to this computer (HTTP {response.status_code})."
+        )
+    length = response.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > max_bytes:
+        raise DownloadError(_too_big(max_bytes))
+
+
+def _write(response: requests.Response, partial: Path, max_bytes: int, deadline: float) -> None:
+    written = 0
+    with partial.open("wb") as out:
+        for chunk in response.iter_content(CHUNK_BYTES):
+            written += len(chunk)
+            if written > max_bytes:
+                raise DownloadError(_too_big(max_bytes))
+            if time.monotonic() > deadline:
+                raise DownloadError("The result took too long to copy to this computer.")
+            out.write(chunk)
+    if written == 0:
+        raise DownloadError("The result's address gave an empty file, so nothing was copied.")
+
+
+def _too_big(max_bytes: int) -> str:
+    size = f"{max_bytes / 1024 / 1024:,.0f} MB"
+    return f"The result is larger than {size}, so it was not copied to this computer."

@@ -1,0 +1,220 @@
+"""The unified job's data: one ``Job`` for every provider, its state, inputs, options and costs.
+
+Every provider's own states map onto five :class:`JobState` values through one table per
+provider (:data:`STATE_TABLES`); a state not in the table is an
+:class:`~lipsync_core.errors.UnexpectedResponseError`, never a guess.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lipsync_core.errors import UnexpectedResponseError, provider_display_name
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    NEEDS_INPUT = "needs_input"
+
+
+FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED})
+# States in which the provider may still change something without the user doing anything.
+WORKING_STATES = frozenset({JobState.QUEUED, JobState.RUNNING})
+
+
+class Stage(StrEnum):
+    """The plain step a job is at; the ``*ING`` intents mean a provider call may be under way."""
+
+    SUBMITTING = "submitting"
+    REGISTERING = "registering video"
+    STARTING_GENERATION = "starting generation"
+    GENERATING = "generating"
+    WAITING_FOR_FACE = "waiting for face choice"
+    CREATING_TASK = "creating task"
+
+
+# A job in one of these stages has asked (or is about to ask) a provider to create something
+# and has not yet saved the answer: it is recovered, never sent again blindly.
+INTENT_STAGES = frozenset({Stage.SUBMITTING, Stage.STARTING_GENERATION, Stage.CREATING_TASK})
+
+MODELS: dict[str, tuple[str, ...]] = {
+    "ausynclab": ("prime", "nova"),
+    "kling": ("advanced-lip-sync",),
+    "twinsync": ("videotalking",),
+}
+
+STATE_TABLES: dict[str, dict[str, JobState]] = {
+    "ausynclab": {
+        "PENDING": JobState.QUEUED,
+        "PROCESSING": JobState.RUNNING,
+        "COMPLETED": JobState.SUCCEEDED,
+        "FAILED": JobState.FAILED,
+    },
+    "kling": {
+        "submitted": JobState.QUEUED,
+        "processing": JobState.RUNNING,
+        "succeed": JobState.SUCCEEDED,
+        "failed": JobState.FAILED,
+    },
+    "twinsync": {
+        "waiting": JobState.QUEUED,
+        "running": JobState.RUNNING,
+        "succeeded": JobState.SUCCEEDED,
+        "failed": JobState.FAILED,
+    },
+}
+
+
+def map_provider_state(provider: str, provider_state: str) -> JobState:
+    """The job state for a provider's own state; an unknown one is an unexpected answer."""
+    table = STATE_TABLES[provider]
+    try:
+        return table[str(provider_state)]
+    except KeyError:
+        name = provider_display_name(provider)
+        raise UnexpectedResponseError(
+            f"{name} reported the state {provider_state!r}, which this app does not know.",
+            provider=provider,
+            provider_message=str(provider_state),
+        ) from None
+
+
+class CostUnit(StrEnum):
+    CREDITS = "credits"
+    PTC = "PTC"
+    UNKNOWN = "unknown"
+
+
+class Cost(BaseModel):
+    """An amount in a provider's own unit; ``estimated`` when nobody at the provider said so."""
+
+    model_config = ConfigDict(frozen=True)
+
+    amount: float | None = None
+    unit: CostUnit = CostUnit.UNKNOWN
+    estimated: bool = False
+    explanation: str = ""
+
+
+class JobInputs(BaseModel):
+    """The media of a job: each as a URL and/or a local path, with a display name.
+
+    ``registered_video_id`` makes an AusyncLab Prime job generate from an existing registration
+    instead of registering ``video``. Durations (seconds) are the probed ones, when known.
+    """
+
+    video_url: str | None = None
+    video_path: str | None = None
+    video_name: str | None = None
+    audio_url: str | None = None
+    audio_path: str | None = None
+    audio_name: str | None = None
+    registered_video_id: int | None = None
+    audio_duration: float | None = None
+    video_duration: float | None = None
+
+
+class KlingFace(BaseModel):
+    """A face Kling found: its id, a picture of it, and when it can be lip-synced (ms)."""
+
+    face_id: str
+    face_image: str | None = None
+    start_time: int
+    end_time: int
+
+
+class JobOptions(BaseModel):
+    """Provider options; fields that do not apply to a job's provider are ignored.
+
+    ``use_v2`` sends an AusyncLab Prime job through ``/generate-lipsync-v2`` (no registration);
+    Nova always goes that way. The Kling fields are filled by the face identification
+    (``session_id``, ``faces``) and by the user's choice (``face_id`` and the sound timing).
+    """
+
+    sync_mode: str = "loop"
+    use_v2: bool = False
+    session_id: str | None = None
+    faces: list[KlingFace] = Field(default_factory=list)
+    face_id: str | None = None
+    sound_start_time: int | None = None
+    sound_end_time: int | None = None
+    sound_insert_time: int | None = None
+    sound_volume: float | None = None
+    original_audio_volume: float | None = None
+
+
+class DownloadState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Job(BaseModel):
+    """One intended lip-sync job at one provider, from intent to result; never holds a key."""
+
+    id: str
+    provider: str
+    model: str
+    title: str | None = None
+    provider_job_id: str | None = None
+    registered_video_id: int | None = None
+    group_id: str | None = None
+    inputs: JobInputs = Field(default_factory=JobInputs)
+    options: JobOptions = Field(default_factory=JobOptions)
+    state: JobState = JobState.QUEUED
+    stage: Stage | None = Stage.SUBMITTING
+    provider_state: str | None = None
+    output_url: str | None = None
+    thumbnail_url: str | None = None
+    output_path: str | None = None
+    thumbnail_path: str | None = None
+    download_state: DownloadState | None = None
+    download_attempts: int = 0
+    estimated_cost: Cost | None = None
+    cost_used: Cost | None = None
+    reported_credits: dict[str, float] = Field(default_factory=dict)
+    error: str | None = None
+    note: str | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    deadline_at: datetime | None = None
+    next_poll_at: datetime | None = None
+    polls: int = 0
+    sandbox: bool = False
+    idempotency_key: str | None = None
+    version: int = 0
+
+    @property
+    def provider_name(self) -> str:
+        return provider_display_name(self.provider)
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    @property
+    def is_working(self) -> bool:
+        """Whether the job may still change on its own (the page keeps refreshing)."""
+        return self.state in WORKING_STATES
+
+    @property
+    def is_intent(self) -> bool:
+        """Whether a create call may have been sent whose answer was not saved yet."""
+        return self.stage in INTENT_STAGES and not self.is_final
+
+    def elapsed(self, now: datetime | None = None) -> float:
+        """Seconds from creation to the end (or to ``now`` while not finished)."""
+        end = self.finished_at or now or utc_now()
+        return max(0.0, (end - self.created_at).total_seconds())

@@ -1,0 +1,452 @@
+"""Job history persistence: SQLAlchemy 2 Core over SQLite by default, any SQLAlchemy URL.
+
+Each job is one row: the whole :class:`~lipsync_core.flows.model.Job` as JSON in ``data``, plus
+the columns the pages filter, sort and poll by (indexed). Writes are optimistic: every update
+names the row's ``version`` and bumps it, so two threads or processes never overwrite each
+other's changes silently. The idempotency key is a unique index, so a double submit loses the
+insert race in the database instead of passing a check-then-insert.
+
+The schema is versioned: ``schema_version`` holds one row per applied migration, and
+:data:`MIGRATIONS` lists the numbered steps that take an empty database to the current schema.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from lipsync_core.config import Settings
+from lipsync_core.flows.model import (
+    FINAL_STATES,
+    WORKING_STATES,
+    DownloadState,
+    Job,
+    JobState,
+    utc_now,
+)
+
+logger = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("description", sa.String(200), nullable=False),
+    sa.Column("applied_at", sa.DateTime, nullable=False),
+)
+
+comparison_groups = sa.Table(
+    "comparison_groups",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("favourite_job_id", sa.String(32), nullable=True),
+    sa.Column("idempotency_key", sa.String(300), nullable=True),
+    sa.Index("ix_groups_idempotency_key", "idempotency_key", unique=True),
+    sa.Index("ix_groups_created_at", "created_at"),
+)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("provider", sa.String(20), nullable=False),
+    sa.Column("model", sa.String(40), nullable=False),
+    sa.Column("provider_job_id", sa.String(200), nullable=True),
+    sa.Column("group_id", sa.String(32), nullable=True),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("stage", sa.String(40), nullable=True),
+    sa.Column("sandbox", sa.Boolean, nullable=False),
+    sa.Column("idempotency_key", sa.String(300), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime, nullable=True),
+    sa.Column("next_poll_at", sa.DateTime, nullable=True),
+    sa.Column("download_state", sa.String(20), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Index("ix_jobs_idempotency_key", "idempotency_key", unique=True),
+    sa.Index("ix_jobs_created_at", "created_at"),
+    sa.Index("ix_jobs_state_created_at", "state", "created_at"),
+    sa.Index("ix_jobs_provider_created_at", "provider", "created_at"),
+    sa.Index("ix_jobs_group_id", "group_id"),
+    sa.Index("ix_jobs_next_poll_at", "next_poll_at"),
+    sa.Index("ix_jobs_provider_job_id", "provider", "provider_job_id"),
+    sa.Index("ix_jobs_download_state", "download_state"),
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _create_v1(connection: Connection) -> None:
+    for table in (comparison_groups, jobs):
+        table.create(connection, checkfirst=True)
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "jobs and comparison groups", _create_v1),)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    """What the history page narrows the list to; ``None`` means any."""
+
+    providers: Sequence[str] | None = None
+    states: Sequence[JobState] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ComparisonGroup:
+    """The same input sent to several providers; the user may mark one job as the favourite."""
+
+    id: str
+    created_at: datetime
+    favourite_job_id: str | None = None
+    idempotency_key: str | None = None
+
+
+class JobStore:
+    """The job history: thread-safe (one engine, a connection per call), any SQLAlchemy URL."""
+
+    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or _make_engine(url)
+        migrate(self.engine)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> JobStore:
+        return cls(settings.database_url)
+
+    def __repr__(self) -> str:
+        return f"JobStore({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as connection:
+            return current_version(connection)
+
+    def insert(self, job: Job) -> tuple[Job, bool]:
+        """Insert a new job; with a key already used, the existing job and ``False`` instead."""
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(jobs.insert().values(**_row(job, version=1)))
+        except IntegrityError:
+            existing = (
+                self.get_by_idempotency_key(job.idempotency_key) if job.idempotency_key else None
+            )
+            if existing is None:
+                raise
+            return existing, False
+        return job.model_copy(update={"version": 1}), True
+
+    def insert_many(self, new_jobs: Iterable[Job]) -> int:
+        """Insert many new jobs in one transaction (imports, benchmarks); all or none."""
+        rows = [_row(job, version=1) for job in new_jobs]
+        if rows:
+            with self.engine.begin() as connection:
+                connection.execute(jobs.insert(), rows)
+        return len(rows)
+
+    def update(self, job: Job) -> Job | None:
+        """Save ``job`` if nobody changed it since it was read (same ``version``), else ``None``."""
+        values = _row(job, version=job.version + 1)
+        del values["id"]
+        statement = (
+            jobs.update().where(jobs.c.id == job.id, jobs.c.version == job.version).values(**values)
+        )
+        with self.engine.begin() as connection:
+            if connection.execute(statement).rowcount != 1:
+                return None
+        return job.model_copy(update={"version": job.version + 1})
+
+    def delete(self, job_id: str) -> bool:
+        with self.engine.begin() as connection:
+            connection.execute(
+                comparison_groups.update()
+                .where(comparison_groups.c.favourite_job_id == job_id)
+                .values(favourite_job_id=None)
+            )
+            return connection.execute(jobs.delete().where(jobs.c.id == job_id)).rowcount == 1
+
+    def get(self, job_id: str) -> Job | None:
+        found = self._select(sa.select(jobs.c.data, jobs.c.version).where(jobs.c.id == job_id))
+        return found[0] if found else None
+
+    def get_many(self, job_ids: Iterable[str]) -> list[Job]:
+        ids = list(job_ids)
+        if not ids:
+            return []
+        return self._select(
+            sa.select(jobs.c.data, jobs.c.version)
+            .where(jobs.c.id.in_(ids))
+            .order_by(jobs.c.created_at.desc(), jobs.c.id.desc())
+        )
+
+    def get_by_idempotency_key(self, key: str) -> Job | None:
+        found = self._select(
+            sa.select(jobs.c.data, jobs.c.version).where(jobs.c.idempotency_key == key)
+        )
+        return found[0] if found else None
+
+    def find_by_provider_job_id(self, provider: str, provider_job_id: str) -> Job | None:
+        found = self._select(
+            sa.select(jobs.c.data, jobs.c.version)
+            .where(jobs.c.provider == provider, jobs.c.provider_job_id == provider_job_id)
+            .order_by(jobs.c.created_at.desc())
+            .limit(1)
+        )
+        return found[0] if found else None
+
+    def due(self, now: datetime, *, exclude: Iterable[str] = ()) -> list[Job]:
+        """Unfinished jobs whose next check is at or before ``now``, oldest due first."""
+        statement = (
+            sa.select(jobs.c.data, jobs.c.version)
+            .where(
+                jobs.c.next_poll_at.is_not(None),
+                jobs.c.next_poll_at <= _naive(now),
+                jobs.c.state.not_in([s.value for s in FINAL_STATES]),
+            )
+            .order_by(jobs.c.next_poll_at)
+        )
+        excluded = set(exclude)
+        return [job for job in self._select(statement) if job.id not in excluded]
+
+    def active(self, provider: str | None = None) -> list[Job]:
+        """Every unfinished job (queued, running or waiting for input), oldest first."""
+        statement = sa.select(jobs.c.data, jobs.c.version).where(
+            jobs.c.state.not_in([s.value for s in FINAL_STATES])
+        )
+        if provider is not None:
+            statement = statement.where(jobs.c.provider == provider)
+        return self._select(statement.order_by(jobs.c.created_at))
+
+    def has_working(self) -> bool:
+        """Whether some job may still change on its own (queued or running)."""
+        statement = (
+            sa.select(jobs.c.id).where(jobs.c.state.in_([s.value for s in WORKING_STATES])).limit(1)
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(statement).first() is not None
+
+    def pending_downloads(self, limit: int = 10) -> list[Job]:
+        return self._select(
+            sa.select(jobs.c.data, jobs.c.version)
+            .where(jobs.c.download_state == DownloadState.PENDING.value)
+            .order_by(jobs.c.finished_at)
+            .limit(limit)
+        )
+
+    def list_jobs(
+        self, filters: JobFilter | None = None, *, limit: int = 50, offset: int = 0
+    ) -> list[Job]:
+        """One page of the history, newest first."""
+        statement = _filtered(sa.select(jobs.c.data, jobs.c.version), filters or JobFilter())
+        statement = (
+            statement.order_by(jobs.c.created_at.desc(), jobs.c.id.desc())
+            .limit(max(0, limit))
+            .offset(max(0, offset))
+        )
+        return self._select(statement)
+
+    def count(self, filters: JobFilter | None = None) -> int:
+        statement = _filtered(sa.select(sa.func.count()).select_from(jobs), filters or JobFilter())
+        with self.engine.connect() as connection:
+            return int(connection.execute(statement).scalar_one())
+
+    def count_by_state(self, filters: JobFilter | None = None) -> dict[JobState, int]:
+        """How many jobs match in each state (every state present, zero if none)."""
+        statement = _filtered(
+            sa.select(jobs.c.state, sa.func.count()).select_from(jobs), filters or JobFilter()
+        ).group_by(jobs.c.state)
+        counts = dict.fromkeys(JobState, 0)
+        with self.engine.connect() as connection:
+            for state, number in connection.execute(statement):
+                counts[JobState(state)] = int(number)
+        return counts
+
+    def insert_group(
+        self,
+        group_id: str,
+        *,
+        idempotency_key: str | None = None,
+        created_at: datetime | None = None,
+    ) -> ComparisonGroup:
+        """Create a comparison group; with a key already used, the existing group instead."""
+        row = {
+            "id": group_id,
+            "created_at": _naive(created_at or utc_now()),
+            "favourite_job_id": None,
+            "idempotency_key": idempotency_key,
+        }
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(comparison_groups.insert().values(**row))
+        except IntegrityError:
+            existing = self._group_where(comparison_groups.c.idempotency_key == idempotency_key)
+            if idempotency_key is None or existing is None:
+                raise
+            return existing
+        return _group(row)
+
+    def get_group(self, group_id: str) -> ComparisonGroup | None:
+        return self._group_where(comparison_groups.c.id == group_id)
+
+    def set_favourite(self, group_id: str, job_id: str | None) -> bool:
+        with self.engine.begin() as connection:
+            statement = (
+                comparison_groups.update()
+                .where(comparison_groups.c.id == group_id)
+                .values(favourite_job_id=job_id)
+            )
+            return connection.execute(statement).rowcount == 1
+
+    def _group_where(self, condition: Any) -> ComparisonGroup | None:
+        with self.engine.connect() as connection:
+            row = (
+                connection.execute(sa.select(comparison_groups).where(condition)).mappings().first()
+            )
+        return _group(dict(row)) if row else None
+
+    def _select(self, statement: Any) -> list[Job]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(statement).all()
+        return [Job.model_validate_json(data).model_copy(update={"version": v}) for data, v in rows]
+
+
+def _filtered(statement: Any, filters: JobFilter) -> Any:
+    if filters.providers:
+        statement = statement.where(jobs.c.provider.in_(list(filters.providers)))
+    if filters.states:
+        statement = statement.where(jobs.c.state.in_([JobState(s).value for s in filters.states]))
+    if filters.since is not None:
+        statement = statement.where(jobs.c.created_at >= _naive(filters.since))
+    if filters.until is not None:
+        statement = statement.where(jobs.c.created_at < _naive(filters.until))
+    if filters.group_id is not None:
+        statement = statement.where(jobs.c.group_id == filters.group_id)
+    return statement
+
+
+def _row(job: Job, *, version: int) -> dict[str, Any]:
+    data = job.model_dump_json(exclude={"version"})
+    return {
+        "id": job.id,
+        "provider": job.provider,
+        "model": job.model,
+        "provider_job_id": job.provider_job_id,
+        "group_id": job.group_id,
+        "state": job.state.value,
+        "stage": job.stage.value if job.stage else None,
+        "sandbox": job.sandbox,
+        "idempotency_key": job.idempotency_key,
+        "created_at": _naive(job.created_at),
+        "updated_at": _naive(job.updated_at),
+        "finished_at": _naive(job.finished_at),
+        "next_poll_at": _naive(job.next_poll_at),
+        "download_state": job.download_state.value if job.download_state else None,
+        "version": version,
+        "data": data,
+    }
+
+
+def _group(row: dict[str, Any]) -> ComparisonGroup:
+    return ComparisonGroup(
+        id=row["id"],
+        created_at=row["created_at"].replace(tzinfo=UTC),
+        favourite_job_id=row["favourite_job_id"],
+        idempotency_key=row["idempotency_key"],
+    )
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    """Columns hold naive UTC (SQLite keeps no zone); the JSON keeps the aware value."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _make_engine(url: str) -> Engine:
+    parsed = sa.make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return sa.create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets the pages read while the refresher writes; busy_timeout waits out a lock."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def current_version(connection: Connection) -> int:
+    if not sa.inspect(connection).has_table(schema_version.name):
+        return 0
+    value = connection.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
+    return int(value or 0)
+
+
+def migrate(engine: Engine) -> int:
+    """Apply every migration newer than the database's version, each in its own transaction."""
+    with engine.begin() as connection:
+        schema_version.create(connection, checkfirst=True)
+    for migration in MIGRATIONS:
+        try:
+            with engine.begin() as connection:
+                if current_version(connection) >= migration.version:
+                    continue
+                migration.apply(connection)
+                connection.execute(
+                    schema_version.insert().values(
+                        version=migration.version,
+                        description=migration.description,
+                        applied_at=_naive(utc_now()),
+                    )
+                )
+                logger.info("job history schema migrated to version %s", migration.version)
+        except IntegrityError:
+            logger.info("another process applied migration %s first", migration.version)
+    with engine.connect() as connection:
+        return current_version(connection)
+
+
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "ComparisonGroup",
+    "JobFilter",
+    "JobStore",
+    "Migration",
+    "migrate",
+]

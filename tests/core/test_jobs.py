@@ -1,0 +1,424 @@
+"""The unified job against the sandbox over real HTTP, with the history in a real SQLite file.
+
+The service's clock is the sandbox's clock, so ``sandbox.clock.advance`` moves both the
+emulated providers' jobs and the service's schedule forward without sleeping.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lipsync_core.config import Settings, load_settings
+from lipsync_core.errors import ConfigurationError, MediaValidationError
+from lipsync_core.flows.clients import client_factories
+from lipsync_core.jobs import (
+    CostUnit,
+    FaceChoiceError,
+    Job,
+    JobInputs,
+    JobOptions,
+    JobService,
+    JobState,
+    JobStore,
+    PollPolicy,
+    Stage,
+    public_url_for,
+)
+from lipsync_core.sandbox import SandboxServer
+
+GENERATE = r"/generate$"
+MakeService = Callable[..., JobService]
+
+
+@pytest.fixture(scope="module")
+def small_media(
+    tmp_path_factory: pytest.TempPathFactory,
+    clip_writer: Callable[..., Path],
+    wav_writer: Callable[..., Path],
+) -> JobInputs:
+    """A 2 s 320×240 clip and a 2 s tone: renders fast, fine for AusyncLab and TwinSync."""
+    folder = tmp_path_factory.mktemp("job-media")
+    video = clip_writer(folder / "clip.mp4", seconds=2.0, audio_seconds=2.0)
+    audio = wav_writer(folder / "tone.wav", seconds=2.0)
+    return JobInputs(video_path=str(video), audio_path=str(audio), video_name="clip.mp4")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    environ = {"LIPSYNC_SANDBOX": "on", "LIPSYNC_DATA_DIR": str(tmp_path / "data")}
+    return load_settings(environ, secrets_path=None)
+
+
+@pytest.fixture
+def make_service(sandbox: SandboxServer, settings: Settings) -> Iterator[MakeService]:
+    """A new service (as after a restart) over the same database file, on the sandbox clock."""
+
+    made: list[JobService] = []
+
+    def make(**options: Any) -> JobService:
+        factories = client_factories(settings, sandbox_base_urls=sandbox.base_urls)
+        clock = lambda: datetime.fromtimestamp(sandbox.clock.now(), UTC)  # noqa: E731
+        store = JobStore(settings.database_url)
+        made.append(JobService(store, factories, settings, clock=clock, **options))
+        return made[-1]
+
+    yield make
+    for service in made:
+        service.close()
+
+
+@pytest.fixture
+def service(make_service: MakeService) -> JobService:
+    return make_service()
+
+
+def run_until_final(
+    service: JobService, sandbox: SandboxServer, jobs: list[Job], *, step: float = 1.0
+) -> list[Job]:
+    """Advance the sandbox clock and refresh until every job has finished."""
+    ids = [job.id for job in jobs]
+    for _ in range(40):
+        sandbox.clock.advance(step)
+        assert sandbox.wait_idle(timeout=60)
+        service.refresh_due()
+        current = service.get_many(ids)
+        if all(job.is_final for job in current):
+            return sorted(current, key=lambda job: ids.index(job.id))
+    raise AssertionError(f"jobs did not finish: {[(j.state, j.stage) for j in current]}")
+
+
+def creates(sandbox: SandboxServer, provider: str) -> list[str]:
+    """The create requests (POSTs) the sandbox received for a provider."""
+    return [r.path for r in sandbox.requests(provider) if r.method == "POST"]
+
+
+def test_nova_goes_from_submission_to_a_played_result(
+    service: JobService, sandbox: SandboxServer, small_media: JobInputs, settings: Settings
+) -> None:
+    """Nova generates straight from the URLs; the result is copied into the data folder."""
+    job = service.submit("ausynclab", "nova", small_media)
+    assert job.state is JobState.QUEUED and job.stage is Stage.GENERATING
+    assert job.provider_job_id is not None and job.sandbox
+    (done,) = run_until_final(service, sandbox, [job])
+    assert done.state is JobState.SUCCEEDED, done.error
+    assert done.provider_state == "COMPLETED" and done.output_url and done.thumbnail_url
+    assert done.finished_at is not None and done.finished_at.tzinfo is not None
+    output = Path(done.output_path)
+    assert output.parent == settings.data_dir / "outputs" and output.stat().st_size > 0
+    assert Path(done.thumbnail_path).is_file()
+    assert creates(sandbox, "ausynclab") == ["/ausynclab/api/v1/lipsync/generate-lipsync-v2"]
+
+
+def test_the_estimate_uses_the_probed_audio_and_stands_in_until_credits_are_reported(
+    service: JobService, sandbox: SandboxServer, small_media: JobInputs
+) -> None:
+    """Nova at 5,000 credits per second of the 2 s tone; without a callback, cost is estimated."""
+    job = service.submit("ausynclab", "nova", small_media)
+    assert job.inputs.audio_duration == pytest.approx(2.0, abs=0.05)
+    assert job.estimated_cost.unit is CostUnit.CREDITS and job.estimated_cost.estimated
+    assert job.estimated_cost.amount == pytest.approx(10_000, rel=0.03)
+    (done,) = run_until_final(service, sandbox, [job])
+    assert done.cost_used.estimated and done.cost_used.amount == job.estimated_cost.amount
+
+
+def test_prime_registers_the_video_then_generates(
+    service: JobService, sandbox: SandboxServer, small_media: JobInputs
+) -> None:
+    """Prime's documented flow: register, wait for COMPLETED, then generate from it."""
+    job = service.submit("ausynclab", "prime", small_media)
+    assert job.stage is Stage.REGISTERING and job.registered_video_id is not None
+    assert job.provider_job_id is None
+    (done,) = run_until_final(service, sandbox, [job])
+    assert done.state is JobState.SUCCEEDED, done.error
+    assert done.provider_job_id is not None
+    assert creates(sandbox, "ausynclab") == [
+        "/ausynclab/api/v1/lipsync/register-video",
+        "/ausynclab/api/v1/lipsync/generate-lipsync",
+    ]
+
+
+def test_prime_can_use_an_existing_registration(
+    service: JobService, sandbox: SandboxServer, small_media: JobInputs
+) -> None:
+    """With a registered video chosen, Prime generates from it without registering again."""
+    first = run_until_final(service, sandbox, [service.submit("ausynclab", "prime", small_media)])
+    inputs = JobInputs(
+        audio_path=small_media.audio_path, registered_video_id=first[0].registered_video_id
+    )
+    job = service.submit("ausynclab", "prime", inputs)
+    assert job.stage is Stage.GENERATING
+    (done,) = run_until_final(service, sandbox, [job])
+    assert done.state is JobState.SUCCEEDED, done.error
+    assert creates(sandbox, "ausynclab")[-1] == "/ausynclab/api/v1/lipsync/generate-lipsync"
+    assert creates(sandbox, "ausynclab").count("/ausynclab/api/v1/lipsync/register-video") == 1
+
+
+def test_prime_asked_for_v2_skips_registration(
+    service: JobService, sandbox: SandboxServer, small_media: JobInputs
+) -> None:
+    """``use_v2`` sends Prime through /generate-lipsync-v2 with the chosen sync_mode."""
+    options = JobOptions(use_v2=True, sync_mode="bounce")
+    job = service.submit("ausynclab", "prime", small_media, options=options)
+    (done,) = run_until_final(service, sandbox, [job])
+    assert done.state is JobState.SUCCEEDED, done.error
+    assert creates(sandbox, "ausynclab") == ["/ausynclab/api/v1/lipsync/generate-lipsync-v2"]
+
+
+def test_twinsync_goes_from_submission_to_a_played_result(
+    service: JobService, sandbox: SandboxServer, small_media: JobInputs
+) -> None:
+    """TwinSync: submit, poll, result copied; its cost stays unknown."""
+    job = service.submit("twinsync", "videotalking", small_media)
+    (done,) = run_until_final(service, sandbox, [job])
+    assert done.state is JobState.SUCCEEDED, done.error
+    assert Path(done.output_path).is_file()
+    assert done.cost_used.unit is CostUnit.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "path"),
+    [
+        ("ausynclab", "nova", "generate-lipsync-v2"),
+        ("ausynclab", "prime", "register-video"),
+        ("twinsync", "videotalking", "videotalking"),
+    ],
+)
+def test_a_job_the_provider_fails_ends_failed_in_plain_words(
+    service: JobService,
+    sandbox: SandboxServer,
+    small_media: JobInputs,
+    provider: str,
+    model: str,
+    path: str,
+) -> None:
+    """A provider-side failure ends the job failed, with a sentence and no traceback."""
+    sandbox.add_fault(provider, "POST", path, "fail_job")
+    job = service.submit(provider, model, small_media)
+    (done,) = run_until_final(service, sandbox, [job])
+    assert done.state is JobState.FAILED
+    assert done.error.endswith(".") and "Traceback" not in done.error
+    assert done.next_poll_at is None and done.finished_at is not None
+
+
+def test_the_same_idempotency_key_sends_one_job(
+    service: JobService, sandbox: SandboxServer, small_media: JobInputs
+) -> None:
+    """A double click (same key twice) returns the first job and sends nothing more."""
+    first = service.submit("twinsync", "videotalking", small_media, idempotency_key="form-1")
+    second = service.submit("twinsync", "videotalking", small_media, idempotency_key="form-1")
+    assert second.id == first.id
+    assert service.history().total == 1
+    assert creates(sandbox, "twinsync") == ["/twinsync/videotalking"]
+
+
+def test_a_group_submitted_twice_is_one_group_of_jobs(
+    service: JobService, sandbox: SandboxServer, small_media: JobInputs
+) -> None:
+    """Several providers with one key: one job each, one group, one create each, even twice."""
+    targets = [("ausynclab", "nova"), ("twinsync", "videotalking")]
+    first = service.submit_group(targets, small_media, idempotency_key="form-2")
+    second = service.submit_group(targets, small_media, idempotency_key="form-2")
+    assert {j.id for j in first} == {j.id for j in second}
+    assert len({j.group_id for j in first}) == 1 and first[0].group_id is not None
+    assert len(creates(sandbox, "ausynclab")) == 1 and len(creates(sandbox, "twinsync")) == 1
+
+
+def test_one_refresh_checks_every_ausynclab_job_with_one_list_call(
+    service: JobService, sandbox: SandboxServer, small_media: JobInputs
+) -> None:
+    """K AusyncLab jobs due together cost one GET /generate, not K."""
+    jobs = [service.submit("ausynclab", "nova", small_media) for _ in range(5)]
+    sandbox.clock.advance(0.1)
+    before = len(sandbox.requests("ausynclab"))
+    sandbox.clock.advance(2.5)
+    report = service.refresh_due()
+    made = sandbox.requests("ausynclab")[before:]
+    assert report.due == 5
+    assert [(r.method, r.path) for r in made] == [("GET", "/ausynclab/api/v1/lipsync/generate")]
+    assert all(job.polls == 1 for job in service.get_many([j.id for j in jobs]))
+
+
+def test_a_new_service_over_the_same_history_finishes_active_jobs(
+    make_service: MakeService, sandbox: SandboxServer, small_media: JobInputs
+) -> None:
+    """After a restart, jobs that were running are checked again and finish."""
+    before = make_service()
+    jobs = [
+        before.submit("ausynclab", "prime", small_media),
+        before.submit("twinsync", "videotalking", small_media),
+    ]
+    before.store.close()
+    after = make_service()
+    done = run_until_final(after, sandbox, jobs)
+    assert [job.state for job in done] == [JobState.SUCCEEDED, JobState.SUCCEEDED]
+
+
+def test_past_its_deadline_a_running_job_keeps_running_with_a_note(
+    make_service: MakeService, sandbox: SandboxServer, small_media: JobInputs
+) -> None:
+    """Past the deadline the job is still followed, less often, and the card says so."""
+    service = make_service(policy=PollPolicy(deadline=2.0, overdue_interval=120.0))
+    job = service.submit("twinsync", "videotalking", small_media)
+    sandbox.clock.advance(0.5)
+    # The service's time runs 3 s ahead of the provider's: the job is past its deadline there
+    # while TwinSync still reports it running.
+    later = sandbox_now(sandbox) + timedelta(seconds=3)
+    assert service.refresh_due(later).due == 1
+    late = service.get(job.id)
+    assert late.state is JobState.RUNNING and late.error is None
+    assert re.fullmatch(r"Still running at TwinSync after \d s; checking less often\.", late.note)
+    assert late.next_poll_at == job.next_poll_at + timedelta(seconds=120)
+    assert service.refresh_due(late.next_poll_at - timedelta(seconds=1)).due == 0
+    assert service.refresh_due(late.next_poll_at).due == 1
+
+
+def test_a_local_file_for_a_live_provider_needs_a_public_address(
+    tmp_path: Path, small_media: JobInputs
+) -> None:
+    """Without LIPSYNC_PUBLIC_BASE_URL a live provider cannot fetch a file from this computer."""
+    environ = {
+        "AUSYNCLAB_API_KEY": "live-key",
+        "LIPSYNC_SANDBOX": "off",
+        "LIPSYNC_DATA_DIR": str(tmp_path),
+    }
+    settings = load_settings(environ, secrets_path=None)
+    service = JobService(JobStore(settings.database_url), client_factories(settings), settings)
+    with pytest.raises(ConfigurationError) as caught:
+        service.submit("ausynclab", "nova", small_media)
+    assert str(caught.value).startswith(
+        "To send a file from your computer to AusyncLab, set LIPSYNC_PUBLIC_BASE_URL"
+    )
+    assert service.history().total == 0
+
+
+def test_an_uploaded_file_gets_an_address_under_the_public_base(tmp_path: Path) -> None:
+    """Files in <data>/uploads are served at <LIPSYNC_PUBLIC_BASE_URL>/uploads/<name>."""
+    environ = {"LIPSYNC_DATA_DIR": str(tmp_path), "LIPSYNC_PUBLIC_BASE_URL": "https://x.test/"}
+    settings = load_settings(environ, secrets_path=None)
+    upload = tmp_path / "uploads" / "my clip.mp4"
+    upload.parent.mkdir()
+    upload.write_bytes(b"0")
+    assert public_url_for(upload, settings) == "https://x.test/uploads/my%20clip.mp4"
+    with pytest.raises(ConfigurationError):
+        public_url_for(tmp_path / "elsewhere.mp4", settings)
+
+
+def sandbox_now(sandbox: SandboxServer) -> datetime:
+    return datetime.fromtimestamp(sandbox.clock.now(), UTC)
+
+
+@pytest.fixture
+def face_media(sample_video_path: Path, sample_audio_path: Path) -> JobInputs:
+    """The shipped 5 s talking-face clip and 5 s of speech: Kling needs a face to find."""
+    return JobInputs(video_path=str(sample_video_path), audio_path=str(sample_audio_path))
+
+
+def kling_waiting(service: JobService, face_media: JobInputs) -> Job:
+    job = service.submit("kling", "advanced-lip-sync", face_media)
+    assert job.state is JobState.NEEDS_INPUT, job.error
+    return job
+
+
+def test_kling_waits_for_a_face_choice_then_finishes(
+    service: JobService, sandbox: SandboxServer, face_media: JobInputs
+) -> None:
+    """Identify faces, wait in needs_input, create the task for the chosen face, finish."""
+    job = kling_waiting(service, face_media)
+    assert job.stage is Stage.WAITING_FOR_FACE and job.options.session_id
+    face = job.options.faces[0]
+    assert face.face_image and 0 <= face.start_time < face.end_time
+    assert (job.cost_used.amount, job.cost_used.unit) == (0.007, CostUnit.PTC)
+    chosen = service.choose_face(job.id, face.face_id)
+    assert chosen.provider_job_id and chosen.options.face_id == face.face_id
+    (done,) = run_until_final(service, sandbox, [chosen])
+    assert done.state is JobState.SUCCEEDED, done.error
+    assert Path(done.output_path).is_file()
+    assert (done.cost_used.amount, done.cost_used.unit) == (0.077, CostUnit.PTC)
+    (create,) = [r for r in sandbox.requests("kling") if r.path.endswith("advanced-lip-sync")]
+    assert "external_task_id" in create.body_keys
+
+
+def test_kling_timing_that_breaks_its_rules_is_refused_before_sending(
+    service: JobService, sandbox: SandboxServer, face_media: JobInputs
+) -> None:
+    """A trim shorter than 2 s is refused in plain words; nothing is sent, the job still waits."""
+    job = kling_waiting(service, face_media)
+    face_id = job.options.faces[0].face_id
+    with pytest.raises(MediaValidationError) as caught:
+        service.choose_face(job.id, face_id, sound_start_time=0, sound_end_time=1500)
+    assert "Kling needs at least 2 s" in str(caught.value)
+    assert service.get(job.id).state is JobState.NEEDS_INPUT
+    assert creates(sandbox, "kling") == ["/kling/klingai/v1/videos/identify-face"]
+
+
+def test_a_face_chosen_twice_creates_one_task(
+    service: JobService, sandbox: SandboxServer, face_media: JobInputs
+) -> None:
+    """A double click on "use this face" sends one create; the second returns the same job."""
+    job = kling_waiting(service, face_media)
+    face_id = job.options.faces[0].face_id
+    first = service.choose_face(job.id, face_id)
+    second = service.choose_face(job.id, face_id)
+    assert second.provider_job_id == first.provider_job_id
+    assert creates(sandbox, "kling").count("/kling/klingai/v1/videos/advanced-lip-sync") == 1
+
+
+def test_two_sessions_choosing_a_face_at_once_create_one_task(
+    service: JobService, sandbox: SandboxServer, face_media: JobInputs
+) -> None:
+    """Two threads choose at the same moment: one claims the job and sends; the job is fine."""
+    job = kling_waiting(service, face_media)
+    face_id = job.options.faces[0].face_id
+    start = threading.Barrier(2)
+
+    def choose() -> None:
+        start.wait()
+        service.choose_face(job.id, face_id)
+
+    threads = [threading.Thread(target=choose) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert creates(sandbox, "kling").count("/kling/klingai/v1/videos/advanced-lip-sync") == 1
+    chosen = service.get(job.id)
+    assert chosen.provider_job_id and chosen.error is None
+
+
+def test_a_face_kling_did_not_find_is_refused(service: JobService, face_media: JobInputs) -> None:
+    """Choosing a face id that is not in the list says which ones there are."""
+    job = kling_waiting(service, face_media)
+    with pytest.raises(FaceChoiceError, match="Kling found no face '9' in this video"):
+        service.choose_face(job.id, "9")
+
+
+def test_a_kling_task_that_fails_ends_failed_in_plain_words(
+    service: JobService, sandbox: SandboxServer, face_media: JobInputs
+) -> None:
+    """Kling's own failure message reaches the card."""
+    sandbox.add_fault("kling", "POST", "advanced-lip-sync$", "fail_job")
+    job = kling_waiting(service, face_media)
+    chosen = service.choose_face(job.id, job.options.faces[0].face_id)
+    (done,) = run_until_final(service, sandbox, [chosen])
+    assert done.state is JobState.FAILED
+    assert done.error.startswith("Kling could not make this video")
+
+
+def test_faces_not_chosen_within_a_day_end_the_job(
+    service: JobService, sandbox: SandboxServer, face_media: JobInputs
+) -> None:
+    """Kling forgets the faces after 24 hours; the waiting job then says so."""
+    job = kling_waiting(service, face_media)
+    sandbox.clock.advance(24 * 3600 + 1)
+    service.refresh_due()
+    expired = service.get(job.id)
+    assert expired.state is JobState.FAILED
+    assert "within 24 hours" in expired.error
+    assert [r.method for r in sandbox.requests("kling")] == ["POST"]
