@@ -1,0 +1,248 @@
+"""What a lip-sync job costs: the providers' published prices, estimates, and currency totals.
+
+Prices (with the document each comes from):
+
+- AusyncLab Prime: 50 credits per second of audio; Nova: 5,000 credits per second of audio
+  (shared/seeds/000, model table and notes).
+- Kling through 302.ai: 0.007 PTC per ``identify-face`` call and 0.07 PTC per ``advanced-lip-sync``
+  task, whatever the length; the status query is free (shared/seeds/003, "价格"). A job makes one
+  call of each.
+- TwinSync: no published price (shared/seeds/004); the user may set one per second of audio, in
+  their own currency.
+
+ASSUMPTION (not in any document): AusyncLab bills whole seconds of audio and rounds a fraction up
+(7.3 s is billed as 8 s). The duration is first rounded to the millisecond, so a probe that reads
+8.0000001 s is billed as 8 s.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lipsync_core.errors import provider_display_name
+from lipsync_core.limits import DEFAULT_MODELS
+
+Unit = Literal["credits", "PTC", "currency", "unknown"]
+
+KLING_IDENTIFY_FACE_PTC = 0.007
+KLING_LIP_SYNC_PTC = 0.07
+
+
+@dataclass(frozen=True)
+class Price:
+    """A provider model's published price: per second of audio or per job, in ``unit``."""
+
+    provider: str
+    model: str
+    unit: Unit
+    per_second: float | None
+    per_job: float | None
+    source: str
+
+
+PRICES: dict[tuple[str, str], Price] = {
+    ("ausynclab", "prime"): Price(
+        "ausynclab", "prime", "credits", 50, None, "shared/seeds/000: Prime, 50 credits/giây"
+    ),
+    ("ausynclab", "nova"): Price(
+        "ausynclab", "nova", "credits", 5_000, None, "shared/seeds/000: Nova, 5,000 credits/giây"
+    ),
+    ("kling", "advanced-lip-sync"): Price(
+        "kling",
+        "advanced-lip-sync",
+        "PTC",
+        None,
+        KLING_IDENTIFY_FACE_PTC + KLING_LIP_SYNC_PTC,
+        "shared/seeds/003: identify-face 0.007 PTC/次, advanced-lip-sync 0.07 PTC/次",
+    ),
+    ("twinsync", "videotalking"): Price(
+        "twinsync", "videotalking", "unknown", None, None, "shared/seeds/004: no price published"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """The expected cost of one job; ``amount`` is ``None`` when the price is not known."""
+
+    provider: str
+    model: str | None
+    amount: float | None
+    unit: Unit
+    explanation: str
+
+
+class ConversionRates(BaseModel):
+    """What one unit of each provider's money costs in ``currency``; the user can change them.
+
+    Defaults:
+
+    - ``ptc = 1.0``: ASSUMPTION — 302.ai sells PTC at 1 PTC = 1 USD on its pricing page; the
+      seed document gives prices in PTC only.
+    - ``ausynclab_credit = None``: AusyncLab publishes no price for a credit (shared/seeds/000
+      gives credits per second only), so none is assumed; until the user enters the price from
+      their plan, AusyncLab costs stay in credits and totals list them as not converted.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    ptc: float | None = Field(default=1.0, ge=0)
+    ausynclab_credit: float | None = Field(default=None, ge=0)
+
+
+@dataclass(frozen=True)
+class Total:
+    """The sum in ``currency`` of the estimates that could be converted, and the ones that could
+    not — never counted as zero."""
+
+    amount: float
+    currency: str
+    counted: list[CostEstimate]
+    unknown: list[CostEstimate]
+    explanation: str
+
+    @property
+    def complete(self) -> bool:
+        return not self.unknown
+
+
+def price_for(provider: str, model: str | None = None) -> Price:
+    """The price of ``provider``'s ``model`` (its default model when ``None``)."""
+    if provider not in DEFAULT_MODELS:
+        raise ValueError(
+            f"Unknown provider {provider!r}; expected one of {sorted(DEFAULT_MODELS)}."
+        )
+    key = (provider, model or DEFAULT_MODELS[provider])
+    if key not in PRICES:
+        models = sorted(m for p, m in PRICES if p == provider)
+        raise ValueError(f"Unknown model {model!r} for {provider}; expected one of {models}.")
+    return PRICES[key]
+
+
+def billed_seconds(audio_seconds: float) -> int:
+    """ASSUMPTION: whole seconds, a fraction rounded up, after rounding to the millisecond."""
+    return math.ceil(round(audio_seconds, 3))
+
+
+def estimate(
+    provider: str,
+    model: str | None,
+    audio_seconds: float,
+    *,
+    twinsync_price_per_second: float | None = None,
+) -> CostEstimate:
+    """The cost of one job whose audio lasts ``audio_seconds`` (as probed).
+
+    ``twinsync_price_per_second`` is the user's own TwinSync price, in their currency.
+    """
+    if not math.isfinite(audio_seconds) or audio_seconds < 0:
+        raise ValueError(f"audio_seconds must be a length in seconds, not {audio_seconds!r}")
+    price = price_for(provider, model)
+    if price.per_second is not None:
+        return _per_second(price, audio_seconds)
+    if price.per_job is not None:
+        return _kling(price)
+    return _twinsync(price, audio_seconds, twinsync_price_per_second)
+
+
+def _per_second(price: Price, audio_seconds: float) -> CostEstimate:
+    billed = billed_seconds(audio_seconds)
+    rate = price.per_second or 0.0
+    rounded = (
+        "" if billed == round(audio_seconds, 3) else f" (rounded up from {_num(audio_seconds)} s)"
+    )
+    amount = rate * billed
+    explanation = (
+        f"{_num(rate)} {price.unit} × {billed} s of audio{rounded} = {_num(amount)} {price.unit}"
+    )
+    return CostEstimate(price.provider, price.model, amount, price.unit, explanation)
+
+
+def _kling(price: Price) -> CostEstimate:
+    amount = round(KLING_IDENTIFY_FACE_PTC + KLING_LIP_SYNC_PTC, 6)
+    explanation = (
+        f"{_num(KLING_IDENTIFY_FACE_PTC)} PTC to find the faces + {_num(KLING_LIP_SYNC_PTC)} PTC "
+        f"for the lip-sync task = {_num(amount)} PTC, whatever the audio length"
+    )
+    return CostEstimate(price.provider, price.model, amount, "PTC", explanation)
+
+
+def _twinsync(price: Price, audio_seconds: float, per_second: float | None) -> CostEstimate:
+    if per_second is None:
+        explanation = (
+            "TwinSync publishes no prices; set your price per second of audio to include it"
+        )
+        return CostEstimate(price.provider, price.model, None, "unknown", explanation)
+    if not math.isfinite(per_second) or per_second < 0:
+        raise ValueError(f"twinsync_price_per_second must be 0 or more, not {per_second!r}")
+    amount = per_second * audio_seconds
+    explanation = (
+        f"{_num(per_second)} per second of audio (the price you set) × "
+        f"{_num(audio_seconds)} s = {_num(amount)}"
+    )
+    return CostEstimate(price.provider, price.model, amount, "currency", explanation)
+
+
+def to_currency(estimate: CostEstimate, rates: ConversionRates) -> float | None:
+    """``estimate`` in ``rates.currency``; ``None`` if its amount or its unit's rate is unknown."""
+    rate = _rate(estimate, rates)
+    if estimate.amount is None or rate is None:
+        return None
+    return round(estimate.amount * rate, 6)
+
+
+def _rate(estimate: CostEstimate, rates: ConversionRates) -> float | None:
+    if estimate.unit == "currency":
+        return 1.0
+    if estimate.unit == "PTC":
+        return rates.ptc
+    if estimate.unit == "credits" and estimate.provider == "ausynclab":
+        return rates.ausynclab_credit
+    return None
+
+
+def estimate_total(estimates: Iterable[CostEstimate], rates: ConversionRates) -> Total:
+    """Add up ``estimates`` in ``rates.currency``, listing those that cannot be converted."""
+    counted, unknown, amount = [], [], 0.0
+    for item in estimates:
+        value = to_currency(item, rates)
+        if value is None:
+            unknown.append(item)
+        else:
+            counted.append(item)
+            amount += value
+    amount = round(amount, 6)
+    explanation = f"{rates.currency} {_num(amount)} for {_names(counted) or 'nothing'}"
+    if unknown:
+        reasons = "; ".join(f"{_name(e)} ({_why_unknown(e, rates)})" for e in unknown)
+        explanation += f"; not counted: {reasons}"
+    return Total(amount, rates.currency, counted, unknown, explanation)
+
+
+def _why_unknown(estimate: CostEstimate, rates: ConversionRates) -> str:
+    if estimate.amount is None:
+        return "no published price"
+    return f"no {rates.currency} price set for a {estimate.unit.removesuffix('s')}"
+
+
+def _name(estimate: CostEstimate) -> str:
+    name = provider_display_name(estimate.provider)
+    if estimate.provider == "ausynclab" and estimate.model:
+        return f"{name} {estimate.model.capitalize()}"
+    return name
+
+
+def _names(estimates: list[CostEstimate]) -> str:
+    return ", ".join(_name(e) for e in estimates)
+
+
+def _num(value: float) -> str:
+    """``40000`` → ``40,000``, ``0.0770`` → ``0.077``: thousands separated, no trailing zeros."""
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
