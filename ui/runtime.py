@@ -37,8 +37,10 @@ class Runtime:
 
 
 def _sandbox_config(settings: Settings) -> SandboxConfig:
+    """The sandbox keeps its jobs in a state file, so a restarted dashboard finds them again."""
     seconds = float(os.environ.get("LIPSYNC_SANDBOX_JOB_SECONDS", DEFAULT_SANDBOX_JOB_SECONDS))
-    return SandboxConfig(job_seconds=seconds, data_dir=settings.data_dir / "sandbox")
+    data_dir = settings.data_dir / "sandbox"
+    return SandboxConfig(job_seconds=seconds, data_dir=data_dir, state_file=data_dir / "state.json")
 
 
 def build_runtime(settings: Settings) -> Runtime:

@@ -4,6 +4,8 @@ Never imported by the rest of ``lipsync_core``; the app starts it when a provide
 
     with SandboxServer(SandboxConfig(job_seconds=1.0)) as server:
         AusyncLabClient("sandbox", base_url=server.base_urls["ausynclab"])
+
+With ``SandboxConfig(state_file=...)`` its jobs, sessions and tasks survive a restart.
 """
 
 from lipsync_core.sandbox.config import SandboxConfig

@@ -26,14 +26,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--job-seconds", type=float, default=6.0, help="time from submission to a final state"
     )
     parser.add_argument("--api-key", default="sandbox", help="the key every provider accepts")
-    parser.add_argument("--data-dir", type=Path, default=None, help="outputs (default: temp)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="inputs and outputs (default: the state file's folder, else a temp folder)",
+    )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=None,
+        help="keep jobs, sessions and tasks in this JSON file across restarts",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = SandboxConfig(
-        job_seconds=args.job_seconds, api_key=args.api_key, data_dir=args.data_dir
+        job_seconds=args.job_seconds,
+        api_key=args.api_key,
+        data_dir=args.data_dir,
+        state_file=args.state_file,
     )
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -18,10 +20,11 @@ from pydantic import BaseModel
 
 from lipsync_core.media import probe
 from lipsync_core.sandbox import render
-from lipsync_core.sandbox.media_fetch import MediaFetchError, check_url, fetch
+from lipsync_core.sandbox.media_fetch import MediaFetchError, check_url, reuse_or_fetch
 from lipsync_core.sandbox.state import (
     Job,
     JobFailure,
+    PendingCallback,
     SandboxState,
     Transition,
     TransitionTable,
@@ -65,37 +68,67 @@ class GenerateLipsyncV2Body(BaseModel):
 
 @dataclass(eq=False)
 class RegisteredVideo:
+    """A registration; ``thumbnail_file`` names a served file, ``source_path`` the fetched input."""
+
     id: int
     name: str | None
     video_url: str
     callback_url: str | None
     job: Job
-    thumbnail_url: str | None = None
+    thumbnail_file: str | None = None
     source_path: Path | None = None
     notified: bool = False
 
-    def row(self, now: float) -> dict[str, Any]:
+    def row(self, now: float, state: SandboxState) -> dict[str, Any]:
         return {
             "id": self.id,
             "name": self.name,
             "video_url": self.video_url,
-            "thumbnail_url": self.thumbnail_url,
+            "thumbnail_url": state.optional_url(self.thumbnail_file),
             "created_at": naive_utc(self.job.created_at),
             "state": TABLE.state(self.job, now),
         }
 
-    def callback(self, state: str) -> dict[str, Any]:
+    def callback(self, state: str) -> PendingCallback:
         failed = f"Your video registration failed: {self.job.error}"
-        return {
+        payload = {
             "video_id": self.id,
             "credits_used": REGISTRATION_CREDITS,
             "status": state,
             "message": REGISTRATION_DONE if state == TABLE.success else failed,
         }
+        return PendingCallback(self.callback_url or "", payload)
+
+    def to_dict(self, state: SandboxState) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "video_url": self.video_url,
+            "callback_url": self.callback_url,
+            "job": self.job.to_dict(),
+            "thumbnail_file": self.thumbnail_file,
+            "source_path": state.relative(self.source_path),
+            "notified": self.notified,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], state: SandboxState) -> RegisteredVideo:
+        return cls(
+            id=int(data["id"]),
+            name=data["name"],
+            video_url=str(data["video_url"]),
+            callback_url=data["callback_url"],
+            job=Job.from_dict(data["job"]),
+            thumbnail_file=data["thumbnail_file"],
+            source_path=state.resolve(data["source_path"]),
+            notified=bool(data["notified"]),
+        )
 
 
 @dataclass(eq=False)
 class GeneratedVideo:
+    """A generation; ``*_file`` name served files, ``*_path`` the inputs fetched for it."""
+
     id: int
     registered_video_id: int | None
     name: str | None
@@ -105,34 +138,81 @@ class GeneratedVideo:
     sync_mode: str
     callback_url: str | None
     job: Job
-    output_video_url: str | None = None
-    thumbnail_url: str | None = None
+    output_file: str | None = None
+    thumbnail_file: str | None = None
     credits_used: int = 0
     notified: bool = False
+    video_path: Path | None = None
+    audio_path: Path | None = None
 
-    def row(self, now: float) -> dict[str, Any]:
-        state = TABLE.state(self.job, now)
-        done = state == TABLE.success
+    def row(self, now: float, state: SandboxState) -> dict[str, Any]:
+        status = TABLE.state(self.job, now)
+        done = status == TABLE.success
         return {
             "id": self.id,
             "registered_video_id": self.registered_video_id,
             "name": self.name,
             "audio_url": self.audio_url,
-            "output_video_url": self.output_video_url if done else None,
-            "thumbnail_url": self.thumbnail_url if done else None,
+            "output_video_url": state.optional_url(self.output_file) if done else None,
+            "thumbnail_url": state.optional_url(self.thumbnail_file) if done else None,
             "created_at": naive_utc(self.job.created_at),
-            "state": state,
+            "state": status,
         }
 
-    def callback(self, state: str) -> dict[str, Any]:
+    def callback(self, state: str) -> PendingCallback:
         done = state == TABLE.success
-        return {
+        payload = {
             "video_id": self.id,
-            "video_url": self.output_video_url if done else None,
+            "video_url": None,
             "credits_used": self.credits_used if done else 0,
             "status": state,
             "message": LIPSYNC_DONE if done else f"Your lipsync video failed: {self.job.error}",
         }
+        files = {"video_url": self.output_file} if done and self.output_file else {}
+        return PendingCallback(self.callback_url or "", payload, files)
+
+    def to_dict(self, state: SandboxState) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "registered_video_id": self.registered_video_id,
+            "name": self.name,
+            "video_url": self.video_url,
+            "audio_url": self.audio_url,
+            "model": self.model,
+            "sync_mode": self.sync_mode,
+            "callback_url": self.callback_url,
+            "job": self.job.to_dict(),
+            "output_file": self.output_file,
+            "thumbnail_file": self.thumbnail_file,
+            "credits_used": self.credits_used,
+            "notified": self.notified,
+            "video_path": state.relative(self.video_path),
+            "audio_path": state.relative(self.audio_path),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], state: SandboxState) -> GeneratedVideo:
+        registered_video_id = data["registered_video_id"]
+        model = str(data["model"])
+        if model not in CREDITS_PER_SECOND:
+            raise ValueError(f"unknown AusyncLab model {model!r}")
+        return cls(
+            id=int(data["id"]),
+            registered_video_id=None if registered_video_id is None else int(registered_video_id),
+            name=data["name"],
+            video_url=data["video_url"],
+            audio_url=str(data["audio_url"]),
+            model=model,
+            sync_mode=str(data["sync_mode"]),
+            callback_url=data["callback_url"],
+            job=Job.from_dict(data["job"]),
+            output_file=data["output_file"],
+            thumbnail_file=data["thumbnail_file"],
+            credits_used=int(data["credits_used"]),
+            notified=bool(data["notified"]),
+            video_path=state.resolve(data["video_path"]),
+            audio_path=state.resolve(data["audio_path"]),
+        )
 
 
 def naive_utc(timestamp: float) -> str:
@@ -147,6 +227,8 @@ def ok(result: Any) -> dict[str, Any]:
 
 class AusyncLabStore:
     """Registered and generated videos; one id sequence for both, as ids are never reused."""
+
+    name = PROVIDER
 
     def __init__(self, state: SandboxState) -> None:
         self.state = state
@@ -163,18 +245,44 @@ class AusyncLabStore:
         self._next_id += 1
         return self._next_id - 1
 
-    def due_callbacks(self, now: float) -> list[tuple[str, dict[str, Any]]]:
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "next_id": self._next_id,
+            "registered": [v.to_dict(self.state) for v in self.registered.values()],
+            "generated": [v.to_dict(self.state) for v in self.generated.values()],
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        registered = [RegisteredVideo.from_dict(v, self.state) for v in data["registered"]]
+        generated = [GeneratedVideo.from_dict(v, self.state) for v in data["generated"]]
+        self.registered = {v.id: v for v in registered}
+        self.generated = {v.id: v for v in generated}
+        used = [v.id for v in [*registered, *generated]]
+        self._next_id = max([int(data["next_id"]), *(i + 1 for i in used)])
+
+    def resume(self) -> None:
+        for video in self.registered.values():
+            work = partial(_prepare_registration, self, video)
+            self.state.resume_job(video.job, TABLE, [video.thumbnail_file], work)
+        for generated in self.generated.values():
+            outputs = [generated.output_file, generated.thumbnail_file]
+            work = _render_generation(self, generated)
+            self.state.resume_job(generated.job, TABLE, outputs, work)
+
+    def due_callbacks(self, now: float) -> list[PendingCallback]:
         due = []
         for item in [*self.registered.values(), *self.generated.values()]:
             state = TABLE.state(item.job, now)
             if item.callback_url and not item.notified and TABLE.is_final(state):
                 item.notified = True
-                due.append((item.callback_url, item.callback(state)))
+                due.append(item.callback(state))
         return due
 
-    def fetch(self, url: str, what: str) -> Path:
+    def input(self, path: Path | None, url: str | None, what: str) -> Path:
+        """A job's input: its copy in the data folder when there is one, else fetched."""
         config = self.state.config
-        return fetch(
+        return reuse_or_fetch(
+            path,
             url,
             self.state.inputs_dir,
             what=what,
@@ -214,7 +322,8 @@ def register_video(body: RegisterVideoBody, store: Store, request: Request) -> d
         )
         store.registered[video.id] = video
         fail = store.state.faults.take_fail_job(PROVIDER, "POST", request.url.path)
-        store.state.start_job(video.job, lambda: _prepare_registration(store, video), fail=fail)
+        store.state.start_job(video.job, partial(_prepare_registration, store, video), fail=fail)
+    store.state.changed()
     return ok({"video_id": video.id})
 
 
@@ -222,20 +331,21 @@ def register_video(body: RegisterVideoBody, store: Store, request: Request) -> d
 def list_registered_videos(store: Store) -> dict[str, Any]:
     with store.state.lock:
         now = store.state.clock.now()
-        rows = [v.row(now) for v in store.registered.values()]
+        rows = [v.row(now, store.state) for v in store.registered.values()]
     return _list(rows, store, "No registered videos found")
 
 
 @router.get("/register/{video_id}")
 def get_registered_video(video_id: int, store: Store) -> dict[str, Any]:
     with store.state.lock:
-        return ok(_registered(store, video_id).row(store.state.clock.now()))
+        return ok(_registered(store, video_id).row(store.state.clock.now(), store.state))
 
 
 @router.delete("/register/{id}")
 def delete_registered_video(id: int, store: Store) -> dict[str, Any]:
     with store.state.lock:
         del store.registered[_registered(store, id).id]
+    store.state.changed()
     return ok({"id": id, "message": REGISTERED_DELETED})
 
 
@@ -245,9 +355,10 @@ def generate_lipsync(body: GenerateLipsyncBody, store: Store, request: Request) 
     with store.state.lock:
         source = _completed_source(store, body.registered_video_id)
         video = _new_generation(store, body.registered_video_id, body, model="prime")
-        work = _render_generation(store, video, source)
+        video.video_path = source
         fail = store.state.faults.take_fail_job(PROVIDER, "POST", request.url.path)
-        store.state.start_job(video.job, work, fail=fail)
+        store.state.start_job(video.job, _render_generation(store, video), fail=fail)
+    store.state.changed()
     return ok({"video_id": video.id})
 
 
@@ -259,9 +370,9 @@ def generate_lipsync_v2(
     _check_url(body.audio_url, "audio", "Could not create the lipsync video")
     with store.state.lock:
         video = _new_generation(store, None, body, model=body.model)
-        work = _render_generation(store, video, None)
         fail = store.state.faults.take_fail_job(PROVIDER, "POST", request.url.path)
-        store.state.start_job(video.job, work, fail=fail)
+        store.state.start_job(video.job, _render_generation(store, video), fail=fail)
+    store.state.changed()
     operation_id = str(uuid.uuid4())
     return ok({"video_id": video.id, "operation_id": operation_id, "message": LIPSYNC_ACCEPTED})
 
@@ -270,20 +381,21 @@ def generate_lipsync_v2(
 def list_generated_videos(store: Store) -> dict[str, Any]:
     with store.state.lock:
         now = store.state.clock.now()
-        rows = [v.row(now) for v in store.generated.values()]
+        rows = [v.row(now, store.state) for v in store.generated.values()]
     return _list(rows, store, "No generated videos found")
 
 
 @router.get("/generate/{video_id}")
 def get_generated_video(video_id: int, store: Store) -> dict[str, Any]:
     with store.state.lock:
-        return ok(_generated(store, video_id).row(store.state.clock.now()))
+        return ok(_generated(store, video_id).row(store.state.clock.now(), store.state))
 
 
 @router.delete("/generate/{id}")
 def delete_generated_video(id: int, store: Store) -> dict[str, Any]:
     with store.state.lock:
         del store.generated[_generated(store, id).id]
+    store.state.changed()
     return ok({"id": id, "message": GENERATED_DELETED})
 
 
@@ -356,28 +468,35 @@ def _new_generation(
 
 def _prepare_registration(store: AusyncLabStore, video: RegisteredVideo) -> None:
     """Fetch the source video and make its thumbnail (registration costs no render)."""
-    source = store.fetch(video.video_url, "video")
-    thumb_path, thumb_url = store.state.new_file("ausynclab-registered", ".jpg")
-    render.thumbnail(source, thumb_path)
+    source = store.input(video.source_path, video.video_url, "video")
     with store.state.lock:
         video.source_path = source
-        video.thumbnail_url = thumb_url
+    store.state.changed()
+    thumb_path = store.state.new_file("ausynclab-registered", ".jpg")
+    render.thumbnail(source, thumb_path)
+    with store.state.lock:
+        video.thumbnail_file = thumb_path.name
 
 
-def _render_generation(store: AusyncLabStore, video: GeneratedVideo, source: Path | None):
+def _render_generation(store: AusyncLabStore, video: GeneratedVideo) -> Callable[[], None]:
+    """The render of a generation; its fetched inputs are kept (and saved) for a re-run."""
+
     def work() -> None:
-        video_path = source or store.fetch(video.video_url or "", "video")
-        audio_path = store.fetch(video.audio_url, "audio")
+        video_path = store.input(video.video_path, video.video_url, "video")
+        audio_path = store.input(video.audio_path, video.audio_url, "audio")
+        with store.state.lock:
+            video.video_path, video.audio_path = video_path, audio_path
+        store.state.changed()
         seconds = probe(audio_path).audio_duration
         if not seconds:
             raise JobFailure("The audio file has no sound track.")
-        out_path, out_url = store.state.new_file("ausynclab-lipsync", ".mp4")
+        out_path = store.state.new_file("ausynclab-lipsync", ".mp4")
         render.fit_to_audio(video_path, audio_path, out_path, sync_mode=video.sync_mode)
-        thumb_path, thumb_url = store.state.new_file("ausynclab-lipsync", ".jpg")
+        thumb_path = store.state.new_file("ausynclab-lipsync", ".jpg")
         render.thumbnail(out_path, thumb_path)
         with store.state.lock:
-            video.output_video_url = out_url
-            video.thumbnail_url = thumb_url
+            video.output_file = out_path.name
+            video.thumbnail_file = thumb_path.name
             video.credits_used = math.ceil(seconds) * CREDITS_PER_SECOND[video.model]
 
     return work

@@ -3,19 +3,20 @@
 A dispatcher thread wakes every ``TICK`` seconds (and at once when the clock is advanced), asks
 the stores which jobs became final, and hands each callback to a small sender pool. A callback
 that fails (refused, timed out, non-2xx) is recorded as not ok; it never reaches the server.
+Callbacks are pending (and saved with the state) until an attempt was made, so a restarted
+sandbox sends those its previous run never got to.
 """
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 from urllib.parse import urlparse
 
 import requests
 
 from lipsync_core.sandbox.media_fetch import is_loopback
-from lipsync_core.sandbox.state import SandboxState
+from lipsync_core.sandbox.state import PendingCallback, SandboxState
 
 TICK = 0.05
 
@@ -48,10 +49,12 @@ class CallbackDispatcher:
             except Exception as exc:
                 self.state.record_error(exc)
                 continue
-            for url, payload in due:
-                self._senders.submit(self._send, url, payload)
+            for callback in due:
+                self._senders.submit(self._send, callback)
 
-    def _send(self, url: str, payload: dict[str, Any]) -> None:
+    def _send(self, callback: PendingCallback) -> None:
+        url = callback.url
+        payload = self.state.callback_payload(callback)
         with requests.Session() as session:
             session.trust_env = not is_loopback(urlparse(url).hostname or "")
             try:
@@ -61,4 +64,4 @@ class CallbackDispatcher:
                 ok = response.ok
             except requests.RequestException:
                 ok = False
-        self.state.record_callback(url, payload, ok)
+        self.state.callback_done(callback, payload, ok)

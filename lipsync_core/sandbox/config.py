@@ -21,7 +21,10 @@ class SandboxConfig:
 
     ``job_seconds`` is the time from submission to a job's final state (on the sandbox clock);
     ``twinsync_success_code`` is 103 (the status table) or 100 (the document's own example);
-    ``empty_list_404`` makes AusyncLab's empty lists a 404, as its document lists for them.
+    ``empty_list_404`` makes AusyncLab's empty lists a 404, as its document lists for them;
+    ``state_file`` keeps what a real provider would keep (jobs, sessions, tasks, id counters, the
+    clock) across restarts. The files it names live in ``data_dir``, which then defaults to the
+    state file's folder rather than a temporary one, so they outlive the server too.
     """
 
     job_seconds: float = 6.0
@@ -34,6 +37,7 @@ class SandboxConfig:
     download_timeout_seconds: float = 30.0
     callback_timeout_seconds: float = 3.0
     render_workers: int = 4
+    state_file: Path | None = None
 
     def __post_init__(self) -> None:
         if self.job_seconds < 0:

@@ -7,6 +7,7 @@ their HTTP statuses (1000 auth 401, 1201 bad parameter 400, 1203 not found 404, 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -21,7 +22,12 @@ from lipsync_core.errors import MediaValidationError
 from lipsync_core.media import MediaInfo, probe
 from lipsync_core.sandbox import render
 from lipsync_core.sandbox.kling_rules import audio_problem, timing_problem, video_problem
-from lipsync_core.sandbox.media_fetch import MediaFetchError, decode_base64, fetch
+from lipsync_core.sandbox.media_fetch import (
+    MediaFetchError,
+    decode_base64,
+    fetch,
+    reuse_or_fetch,
+)
 from lipsync_core.sandbox.state import Job, SandboxState, Transition, TransitionTable
 
 if TYPE_CHECKING:
@@ -84,14 +90,79 @@ class Session:
     created_at: float
     parent_video_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
+    def to_dict(self, state: SandboxState) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "video_url": self.video_url,
+            "video_path": state.relative(self.video_path),
+            "duration_ms": self.duration_ms,
+            "faces": {key: [f.start_ms, f.end_ms] for key, f in self.faces.items()},
+            "created_at": self.created_at,
+            "parent_video_id": self.parent_video_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], state: SandboxState) -> Session:
+        video_path = state.resolve(data["video_path"])
+        if video_path is None:
+            raise ValueError("a Kling session without its video")
+        faces = {str(k): FaceInterval(int(a), int(b)) for k, (a, b) in data["faces"].items()}
+        return cls(
+            id=str(data["id"]),
+            video_url=str(data["video_url"]),
+            video_path=video_path,
+            duration_ms=int(data["duration_ms"]),
+            faces=faces,
+            created_at=float(data["created_at"]),
+            parent_video_id=str(data["parent_video_id"]),
+        )
+
 
 @dataclass(eq=False)
 class Task:
+    """A lip-sync task: the chosen face and its sound (kept on disk), then the served video."""
+
     id: str
     external_task_id: str | None
     session: Session
     job: Job
-    video: dict[str, str] | None = None
+    face: FaceChoice
+    sound_path: Path
+    video_id: str | None = None
+    video_file: str | None = None
+    video_duration: str | None = None
+
+    def to_dict(self, state: SandboxState) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "external_task_id": self.external_task_id,
+            "session_id": self.session.id,
+            "job": self.job.to_dict(),
+            "face": self.face.model_dump(),
+            "sound_path": state.relative(self.sound_path),
+            "video_id": self.video_id,
+            "video_file": self.video_file,
+            "video_duration": self.video_duration,
+        }
+
+    @classmethod
+    def from_dict(
+        cls, data: dict[str, Any], state: SandboxState, sessions: dict[str, Session]
+    ) -> Task:
+        sound_path = state.resolve(data["sound_path"])
+        if sound_path is None:
+            raise ValueError("a Kling task without its sound")
+        return cls(
+            id=str(data["id"]),
+            external_task_id=data["external_task_id"],
+            session=sessions[data["session_id"]],
+            job=Job.from_dict(data["job"]),
+            face=FaceChoice.model_validate(data["face"]),
+            sound_path=sound_path,
+            video_id=data["video_id"],
+            video_file=data["video_file"],
+            video_duration=data["video_duration"],
+        )
 
     def created_json(self) -> dict[str, Any]:
         return {
@@ -102,9 +173,13 @@ class Task:
             "updated_at": _ms(self.job.created_at),
         }
 
-    def json(self, now: float) -> dict[str, Any]:
+    def json(self, now: float, state: SandboxState) -> dict[str, Any]:
         status = TABLE.state(self.job, now)
         parent = self.session
+        videos = []
+        if status == TABLE.success and self.video_file:
+            url = state.file_url(self.video_file)
+            videos = [{"id": self.video_id, "url": url, "duration": self.video_duration}]
         return {
             "task_id": self.id,
             "task_status": status,
@@ -117,15 +192,15 @@ class Task:
                 },
                 "external_task_id": self.external_task_id,
             },
-            "task_result": {
-                "videos": [self.video] if status == TABLE.success and self.video else []
-            },
+            "task_result": {"videos": videos},
             "created_at": _ms(self.job.created_at),
             "updated_at": _ms(TABLE.changed_at(self.job, now)),
         }
 
 
 class KlingStore:
+    name = PROVIDER
+
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self.reset()
@@ -135,6 +210,23 @@ class KlingStore:
         self.sessions: dict[str, Session] = {}
         self.tasks: dict[str, Task] = {}
         self.by_external_id: dict[str, Task] = {}
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "sessions": [s.to_dict(self.state) for s in self.sessions.values()],
+            "tasks": [t.to_dict(self.state) for t in self.tasks.values()],
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        sessions = [Session.from_dict(s, self.state) for s in data["sessions"]]
+        self.sessions = {s.id: s for s in sessions}
+        tasks = [Task.from_dict(t, self.state, self.sessions) for t in data["tasks"]]
+        self.tasks = {t.id: t for t in tasks}
+        self.by_external_id = {t.external_task_id: t for t in tasks if t.external_task_id}
+
+    def resume(self) -> None:
+        for task in self.tasks.values():
+            self.state.resume_job(task.job, TABLE, [task.video_file], _render(self, task))
 
     def session(self, session_id: str) -> Session:
         """A live session, or Kling's 1201 for one never issued or older than its TTL."""
@@ -199,6 +291,7 @@ def identify_face(body: IdentifyFaceBody, store: Store) -> JSONResponse:
             faces=faces,
             created_at=store.state.clock.now(),
         )
+    store.state.changed()
     return succeed({"session_id": session_id, "face_data": face_data})
 
 
@@ -211,20 +304,22 @@ def advanced_lip_sync(body: AdvancedLipSyncBody, store: Store, request: Request)
     sounds = [_sound_path(store, face) for face in body.face_choose]
     with store.state.lock:
         _check_external_id(store, body.external_task_id)
-        task = Task(str(uuid.uuid4()), body.external_task_id, session, store.state.new_job())
+        job = store.state.new_job()
+        face = _without_inline_sound(body.face_choose[0])
+        task = Task(str(uuid.uuid4()), body.external_task_id, session, job, face, sounds[0])
         store.tasks[task.id] = task
         if task.external_task_id:
             store.by_external_id[task.external_task_id] = task
         fail = store.state.faults.take_fail_job(PROVIDER, "POST", request.url.path)
-        work = _render(store, task, body.face_choose[0], sounds[0])
-        store.state.start_job(task.job, work, fail=fail)
+        store.state.start_job(task.job, _render(store, task), fail=fail)
+    store.state.changed()
     return succeed(task.created_json())
 
 
 @router.get("/advanced-lip-sync/{task_id}")
 def get_advanced_lip_sync(task_id: str, store: Store) -> JSONResponse:
     with store.state.lock:
-        return succeed(store.task(task_id).json(store.state.clock.now()))
+        return succeed(store.task(task_id).json(store.state.clock.now(), store.state))
 
 
 def create_app(state: SandboxState) -> FastAPI:
@@ -260,11 +355,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _face_entry(store: KlingStore, track: FaceTrack) -> dict[str, Any]:
     """One ``face_data`` item, its face picture saved as a served file."""
-    image_path, image_url = store.state.new_file(f"kling-face-{track.face_id}", ".jpg")
+    image_path = store.state.new_file(f"kling-face-{track.face_id}", ".jpg")
     image_path.write_bytes(track.crop_jpeg)
     return {
         "face_id": track.face_id,
-        "face_image": image_url,
+        "face_image": store.state.file_url(image_path.name),
         "start_time": track.start_ms,
         "end_time": track.end_ms,
     }
@@ -294,7 +389,7 @@ def _check_external_id(store: KlingStore, external_task_id: str | None) -> None:
 
 def _sound_path(store: KlingStore, face: FaceChoice) -> Path:
     """The face's audio on disk, checked against Kling's audio rules (URL or base64)."""
-    if face.sound_file.lower().startswith(("http://", "https://", "file://")):
+    if _is_url(face.sound_file):
         path = _fetch_input(store, face.sound_file, "sound_file", MAX_SOUND_BYTES)
     else:
         try:
@@ -332,11 +427,36 @@ def _probe(path: Path, what: str) -> MediaInfo:
         raise KlingError(1201, f"{what} could not be read as a media file") from None
 
 
-def _render(store: KlingStore, task: Task, face: FaceChoice, sound: Path):
+def _is_url(sound_file: str) -> bool:
+    return sound_file.lower().startswith(("http://", "https://", "file://"))
+
+
+def _without_inline_sound(face: FaceChoice) -> FaceChoice:
+    """The choice as a task keeps it: base64 sound lives on as its copy in the data folder."""
+    return face if _is_url(face.sound_file) else face.model_copy(update={"sound_file": ""})
+
+
+def _reuse_or_fetch(store: KlingStore, path: Path, url: str, what: str, max_bytes: int) -> Path:
+    timeout = store.state.config.download_timeout_seconds
+    return reuse_or_fetch(
+        path, url, store.state.inputs_dir, what=what, max_bytes=max_bytes, timeout=timeout
+    )
+
+
+def _render(store: KlingStore, task: Task) -> Callable[[], None]:
+    """The task's render; after a restart its inputs come from the data folder again."""
+
     def work() -> None:
-        out_path, out_url = store.state.new_file("kling-lipsync", ".mp4")
+        session, face = task.session, task.face
+        video = _reuse_or_fetch(
+            store, session.video_path, session.video_url, "video", MAX_VIDEO_BYTES
+        )
+        sound = _reuse_or_fetch(
+            store, task.sound_path, face.sound_file, "sound_file", MAX_SOUND_BYTES
+        )
+        out_path = store.state.new_file("kling-lipsync", ".mp4")
         result = render.kling_mix(
-            task.session.video_path,
+            video,
             sound,
             out_path,
             sound_start_ms=face.sound_start_time,
@@ -345,13 +465,10 @@ def _render(store: KlingStore, task: Task, face: FaceChoice, sound: Path):
             sound_volume=face.sound_volume,
             original_audio_volume=face.original_audio_volume,
         )
-        video = {
-            "id": str(uuid.uuid4()),
-            "url": out_url,
-            "duration": _seconds_text(result.duration),
-        }
         with store.state.lock:
-            task.video = video
+            task.video_id = str(uuid.uuid4())
+            task.video_file = out_path.name
+            task.video_duration = _seconds_text(result.duration)
 
     return work
 

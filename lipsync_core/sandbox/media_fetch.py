@@ -53,6 +53,24 @@ def fetch(url: str, dest_dir: Path, *, what: str, max_bytes: int, timeout: float
     return dest
 
 
+def reuse_or_fetch(
+    path: Path | None,
+    url: str | None,
+    dest_dir: Path,
+    *,
+    what: str,
+    max_bytes: int,
+    timeout: float,
+) -> Path:
+    """A job's input: the copy fetched earlier (kept in the data folder), else fetched from
+    ``url``; without either (inline data that was not kept) the job cannot run again."""
+    if path is not None and path.is_file():
+        return path
+    if not url:
+        raise MediaFetchError(f"The sandbox no longer has this job's {what}.")
+    return fetch(url, dest_dir, what=what, max_bytes=max_bytes, timeout=timeout)
+
+
 def decode_base64(data: str, dest_dir: Path, *, what: str, max_bytes: int) -> Path:
     """Write base64 media (an optional ``data:...;base64,`` prefix allowed) into ``dest_dir``."""
     payload = data.split(",", 1)[1] if data.startswith("data:") else data

@@ -53,16 +53,21 @@ class SandboxServer:
         self.config = config or SandboxConfig()
         self.host = host
         self.port = port
-        self._own_data_dir = self.config.data_dir is None
-        data_dir = self.config.data_dir or Path(tempfile.mkdtemp(prefix="lipsync-sandbox-"))
+        state_file = self.config.state_file
+        configured = self.config.data_dir or (state_file.parent if state_file else None)
+        self._own_data_dir = configured is None
+        data_dir = configured or Path(tempfile.mkdtemp(prefix="lipsync-sandbox-"))
         self.data_dir = Path(data_dir)
-        # A server never stopped (a dashboard's for its lifetime) still removes its temp folder.
+        # A server never stopped (a dashboard's for its lifetime) still removes its temp folder;
+        # a configured data folder is never deleted (a state file may name its files).
         self._cleanup = (
             weakref.finalize(self, shutil.rmtree, self.data_dir, ignore_errors=True)
             if self._own_data_dir
             else None
         )
         self.state = SandboxState(self.config, self.data_dir)
+        # The final save of the state file, also at interpreter exit for a server never stopped.
+        self._final_save = weakref.finalize(self, self.state.close)
         self._dispatcher = CallbackDispatcher(self.state)
         self._uvicorn: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -78,11 +83,13 @@ class SandboxServer:
         return self
 
     def _start(self) -> None:
+        app = create_app(self.state)  # registers the stores a restore fills
+        self.state.restore()
         sock = _bound_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
         self.state.base_url = f"http://{_url_host(self.host)}:{self.port}"
         config = uvicorn.Config(
-            create_app(self.state),
+            app,
             http=SandboxH11Protocol,
             lifespan="off",
             log_config=None,
@@ -99,18 +106,25 @@ class SandboxServer:
         self._dispatcher.start()
 
     def stop(self) -> None:
-        """Stop serving, finish the workers, and delete the data folder if it was a temp one."""
+        """Stop serving, finish the running renders, save the state a last time, and delete
+        the data folder if it was a temp one. Queued renders and unsent callbacks stay in the
+        state file: a server started on it later runs and sends them."""
         if self._uvicorn is not None and self._thread is not None:
             self._uvicorn.should_exit = True
             self._thread.join(timeout=10)
         self._dispatcher.stop()
         self.state.shutdown()
+        self._final_save()
         if self._cleanup is not None:
             self._cleanup()
 
     def reset(self) -> None:
         """Forget every job, fault, logged request, error and sent callback; keep serving."""
         self.state.reset()
+
+    def save_state(self) -> None:
+        """Write the state file now, rather than within ``SAVE_INTERVAL`` (no-op without one)."""
+        self.state.save()
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Wait until every background render has finished (then only the clock holds jobs)."""

@@ -3,16 +3,20 @@
 Like moto, a job does not store its state: it stores when it was created and what its render
 produced, and a per-provider :class:`TransitionTable` says which state that means at a given
 moment of the sandbox :class:`Clock`. Tests move the clock forward instead of sleeping.
+
+With a state file, the stores, the clock's offset and undelivered callbacks are saved after each
+mutation and restored at start (see ``persistence.py``); renders that never finished run again.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -21,6 +25,7 @@ import av
 from lipsync_core.errors import MediaValidationError
 from lipsync_core.sandbox.config import SandboxConfig
 from lipsync_core.sandbox.faults import FaultRegistry
+from lipsync_core.sandbox.persistence import CorruptStateError, Saver, StateFile, log
 
 INTERNAL_FAILURE = "The sandbox hit an internal error while rendering this job."
 INJECTED_FAILURE = "The sandbox was told to fail this job (fail_job fault)."
@@ -58,6 +63,16 @@ class Clock:
         with self._lock:
             self._listeners.append(listener)
 
+    @property
+    def offset(self) -> float:
+        with self._lock:
+            return self._offset
+
+    def resume(self, offset: float) -> None:
+        """Continue a restored sandbox's time: wall time plus the offset it had reached."""
+        with self._lock:
+            self._offset = max(self._offset, float(offset))
+
 
 @dataclass(eq=False)
 class Job:
@@ -71,6 +86,24 @@ class Job:
     def finish(self, now: float, error: str | None = None) -> None:
         self.finished_at = now
         self.error = error
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "created_at": self.created_at,
+            "seconds": self.seconds,
+            "finished_at": self.finished_at,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Job:
+        finished_at = data["finished_at"]
+        return cls(
+            created_at=float(data["created_at"]),
+            seconds=float(data["seconds"]),
+            finished_at=None if finished_at is None else float(finished_at),
+            error=_optional_text(data["error"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -137,13 +170,45 @@ class RequestRecord:
         return asdict(self)
 
 
+@dataclass(eq=False)
+class PendingCallback:
+    """A callback due but not yet delivered; ``files`` are payload fields naming served files.
+
+    File names become URLs only when the callback is sent, so a callback restored after a
+    restart on another port still carries working URLs.
+    """
+
+    url: str
+    payload: dict[str, Any]
+    files: dict[str, str] = field(default_factory=dict)
+    sending: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"url": self.url, "payload": dict(self.payload), "files": dict(self.files)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PendingCallback:
+        return cls(str(data["url"]), dict(data["payload"]), dict(data["files"]))
+
+
 class Store(Protocol):
-    """A provider's records; cleared by :meth:`SandboxState.reset`."""
+    """A provider's records: cleared by ``reset``, saved by ``snapshot``, loaded by ``restore``.
+
+    ``resume`` runs after every store is restored: it re-queues the renders that never finished.
+    """
+
+    name: str
 
     def reset(self) -> None: ...
 
+    def snapshot(self) -> dict[str, Any]: ...
 
-CallbackSource = Callable[[float], list[tuple[str, dict[str, Any]]]]
+    def restore(self, data: dict[str, Any]) -> None: ...
+
+    def resume(self) -> None: ...
+
+
+CallbackSource = Callable[[float], list[PendingCallback]]
 S = TypeVar("S", bound=Store)
 
 
@@ -155,6 +220,8 @@ class SandboxState:
         self.clock = Clock()
         self.lock = threading.RLock()
         self.faults = FaultRegistry()
+        self.data_dir = data_dir
+        self._data_prefix = os.path.join(str(data_dir), "")
         self.files_dir = data_dir / "files"
         self.inputs_dir = data_dir / "inputs"
         self.files_dir.mkdir(parents=True, exist_ok=True)
@@ -163,14 +230,17 @@ class SandboxState:
         self.request_log: list[RequestRecord] = []
         self.errors: list[BaseException] = []
         self.callbacks_sent: list[tuple[str, dict[str, Any], bool]] = []
-        self._stores: list[Store] = []
+        self.pending_callbacks: list[PendingCallback] = []
+        self._stores: dict[str, Store] = {}
         self._callback_sources: list[CallbackSource] = []
         self._executor = ThreadPoolExecutor(config.render_workers, "sandbox-render")
         self._in_flight = 0
         self._idle = threading.Condition()
+        self._saver: Saver | None = None
+        self.clock.on_advance(self.changed)
 
     def register_store(self, store: S) -> S:
-        self._stores.append(store)
+        self._stores[store.name] = store
         return store
 
     def register_callback_source(self, source: CallbackSource) -> None:
@@ -179,12 +249,14 @@ class SandboxState:
     def reset(self) -> None:
         """Forget every job, fault, logged request, error and sent callback."""
         with self.lock:
-            for store in self._stores:
+            for store in self._stores.values():
                 store.reset()
             self.faults.clear()
             self.request_log.clear()
             self.errors.clear()
             self.callbacks_sent.clear()
+            self.pending_callbacks.clear()
+        self.changed()
 
     def record_request(self, record: RequestRecord) -> None:
         with self.lock:
@@ -194,25 +266,58 @@ class SandboxState:
         with self.lock:
             self.errors.append(exc)
 
-    def record_callback(self, url: str, payload: dict[str, Any], ok: bool) -> None:
+    def due_callbacks(self, now: float) -> list[PendingCallback]:
+        """Callbacks to send now: those of jobs that just reached a final state, and those
+        restored undelivered. Each is handed out once; :meth:`callback_done` retires it."""
         with self.lock:
-            self.callbacks_sent.append((url, payload, ok))
+            fresh = [item for source in self._callback_sources for item in source(now)]
+            self.pending_callbacks.extend(fresh)
+            due = [item for item in self.pending_callbacks if not item.sending]
+            for item in due:
+                item.sending = True
+        if fresh:
+            self.changed()
+        return due
 
-    def due_callbacks(self, now: float) -> list[tuple[str, dict[str, Any]]]:
-        """Callbacks of jobs that reached a final state since the last call (each sent once)."""
+    def callback_payload(self, callback: PendingCallback) -> dict[str, Any]:
+        """The payload with its file names made URLs of the server as it is now."""
+        urls = {key: self.file_url(name) for key, name in callback.files.items()}
+        return {**callback.payload, **urls}
+
+    def callback_done(self, callback: PendingCallback, payload: dict[str, Any], ok: bool) -> None:
+        """Record a delivery attempt (ok or not: no retry) and forget the callback."""
         with self.lock:
-            return [item for source in self._callback_sources for item in source(now)]
+            self.callbacks_sent.append((callback.url, payload, ok))
+            if callback in self.pending_callbacks:
+                self.pending_callbacks.remove(callback)
+        self.changed()
 
     def new_job(self) -> Job:
         return Job(created_at=self.clock.now(), seconds=self.config.job_seconds)
 
-    def new_file(self, prefix: str, suffix: str) -> tuple[Path, str]:
-        """A fresh path in the served files folder and its URL."""
-        name = f"{prefix}-{uuid.uuid4().hex[:12]}{suffix}"
-        return self.files_dir / name, self.file_url(name)
+    def new_file(self, prefix: str, suffix: str) -> Path:
+        """A fresh path in the served files folder; answers name it by ``file_url(path.name)``."""
+        return self.files_dir / f"{prefix}-{uuid.uuid4().hex[:12]}{suffix}"
 
     def file_url(self, name: str) -> str:
+        """The URL of a served file on this server (built per answer: the port may change)."""
         return f"{self.base_url}/files/{name}"
+
+    def optional_url(self, name: str | None) -> str | None:
+        return None if name is None else self.file_url(name)
+
+    def has_file(self, name: str | None) -> bool:
+        return name is not None and (self.files_dir / name).is_file()
+
+    def relative(self, path: Path | None) -> str | None:
+        """How a saved state names a file of the data folder (relative, so the folder may move)."""
+        if path is None:
+            return None
+        text = str(path)
+        return text.removeprefix(self._data_prefix)
+
+    def resolve(self, saved: str | None) -> Path | None:
+        return None if saved is None else self.data_dir / str(saved)
 
     def start_job(self, job: Job, work: Callable[[], None], *, fail: bool = False) -> None:
         """Run ``work`` (the render) in a worker thread, or fail the job now if told to."""
@@ -223,13 +328,100 @@ class SandboxState:
             self._in_flight += 1
         self._executor.submit(self._run, job, work)
 
+    def resume_job(
+        self,
+        job: Job,
+        table: TransitionTable,
+        outputs: list[str | None],
+        work: Callable[[], None],
+    ) -> None:
+        """Render a restored job again if its render never finished, or if it has not reached
+        its final state and an output file is gone; any other job just continues by the clock."""
+        if job.finished_at is not None:
+            if job.error is not None or table.is_final(table.state(job, self.clock.now())):
+                return
+            if all(self.has_file(name) for name in outputs):
+                return
+        job.finished_at = None
+        job.error = None
+        self.start_job(job, work)
+
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no render is running; False if ``timeout`` seconds were not enough."""
         with self._idle:
             return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
     def shutdown(self) -> None:
+        """Finish the running renders (queued ones are dropped: a restore re-queues them)."""
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def changed(self) -> None:
+        """Mark the state changed (saved shortly when there is a state file); cheap, any thread."""
+        if self._saver is not None:
+            self._saver.changed()
+
+    def save(self) -> None:
+        """Write the state file now (a no-op without one)."""
+        if self._saver is not None:
+            self._saver.save_now()
+
+    def close(self) -> None:
+        """The final save; this state never writes its file again (a new server may own it)."""
+        if self._saver is not None:
+            self._saver.close()
+
+    def restore(self) -> None:
+        """Load the state file into the stores, re-queue unfinished renders, start saving.
+
+        A file that cannot be understood is kept aside as ``.corrupt`` with a logged warning,
+        and the sandbox starts empty: a bad file never stops the sandbox.
+        """
+        path = self.config.state_file
+        if path is None:
+            return
+        file = StateFile(path)
+        try:
+            self._load(file.read())
+        except (CorruptStateError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            self._forget_all()
+            kept = file.set_aside()
+            log.warning(
+                "The sandbox state file %s could not be read (%s); the sandbox starts empty "
+                "and the file was kept as %s.",
+                path,
+                exc,
+                kept,
+            )
+        self._saver = Saver(file, self._snapshot, self.lock, self.record_error)
+        with self.lock:
+            for store in self._stores.values():
+                store.resume()
+        self.changed()
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {
+            "saved_at": time.time(),
+            "clock_offset": self.clock.offset,
+            "pending_callbacks": [item.to_dict() for item in self.pending_callbacks],
+            "stores": {name: store.snapshot() for name, store in self._stores.items()},
+        }
+
+    def _load(self, data: dict[str, Any] | None) -> None:
+        if data is None:
+            return
+        with self.lock:
+            offset = float(data["clock_offset"])
+            pending = [PendingCallback.from_dict(item) for item in data["pending_callbacks"]]
+            for name, store in self._stores.items():
+                store.restore(data["stores"][name])
+            self.pending_callbacks = pending
+            self.clock.resume(offset)
+
+    def _forget_all(self) -> None:
+        with self.lock:
+            for store in self._stores.values():
+                store.reset()
+            self.pending_callbacks.clear()
 
     def _run(self, job: Job, work: Callable[[], None]) -> None:
         try:
@@ -255,3 +447,8 @@ class SandboxState:
             error = None
         with self.lock:
             job.finish(self.clock.now(), error)
+        self.changed()
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)

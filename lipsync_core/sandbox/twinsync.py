@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from lipsync_core.sandbox import render
-from lipsync_core.sandbox.media_fetch import MediaFetchError, fetch
+from lipsync_core.sandbox.media_fetch import MediaFetchError, reuse_or_fetch
 from lipsync_core.sandbox.state import Job, SandboxState, Transition, TransitionTable
 
 PROVIDER = "twinsync"
@@ -35,29 +36,65 @@ UNKNOWN_TASK = "taskID field is missing or the field is not in the service queue
 
 @dataclass(eq=False)
 class Task:
+    """A task: its inputs as fetched into the data folder, then the served ``result_file``."""
+
     id: str
     audio_url: str
     video_url: str
     job: Job
-    result_url: str | None = None
+    audio_path: Path
+    video_path: Path
+    result_file: str | None = None
 
-    def status(self, now: float, success_code: int) -> dict[str, Any]:
-        state = TABLE.state(self.job, now)
-        if state == TABLE.success:
+    def status(self, now: float, state: SandboxState) -> dict[str, Any]:
+        status = TABLE.state(self.job, now)
+        if status == TABLE.success:
+            result_url = state.optional_url(self.result_file)
             return {
-                "result_url": self.result_url,
-                "result_code": success_code,
+                "result_url": result_url,
+                "result_code": state.config.twinsync_success_code,
                 "msg": f"taskID:{self.id} has been completed, and the output video url is: "
-                f"{self.result_url}",
+                f"{result_url}",
             }
-        if state == TABLE.failure:
+        if status == TABLE.failure:
             return {"result_code": 104, "msg": f"taskID:{self.id} has failed: {self.job.error}"}
-        if state == "running":
+        if status == "running":
             return {"result_code": 102, "msg": f"taskID:{self.id} is in a running state."}
         return {"result_code": 101, "msg": f"taskID:{self.id} is in a waiting state."}
 
+    def to_dict(self, state: SandboxState) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "audio_url": self.audio_url,
+            "video_url": self.video_url,
+            "job": self.job.to_dict(),
+            "audio_path": state.relative(self.audio_path),
+            "video_path": state.relative(self.video_path),
+            "result_file": self.result_file,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], state: SandboxState) -> Task:
+        audio_path, video_path = (
+            state.resolve(data["audio_path"]),
+            state.resolve(data["video_path"]),
+        )
+        if audio_path is None or video_path is None:
+            raise ValueError("a TwinSync task without its inputs")
+        return cls(
+            id=str(data["id"]),
+            audio_url=str(data["audio_url"]),
+            video_url=str(data["video_url"]),
+            job=Job.from_dict(data["job"]),
+            audio_path=audio_path,
+            video_path=video_path,
+            result_file=data["result_file"],
+        )
+
 
 class TwinSyncStore:
+    name = PROVIDER
+
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self.reset()
@@ -65,6 +102,17 @@ class TwinSyncStore:
 
     def reset(self) -> None:
         self.tasks: dict[str, Task] = {}
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"tasks": [task.to_dict(self.state) for task in self.tasks.values()]}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        tasks = [Task.from_dict(task, self.state) for task in data["tasks"]]
+        self.tasks = {task.id: task for task in tasks}
+
+    def resume(self) -> None:
+        for task in self.tasks.values():
+            self.state.resume_job(task.job, TABLE, [task.result_file], _render(self, task))
 
     def new_task_id(self) -> str:
         """Like the document's ``20230423_11_23_05_10279``: UTC time and five digits."""
@@ -108,10 +156,12 @@ def submit(
     except MediaFetchError as exc:
         return answer(202, f"{BAD_MEDIA}: {exc}")
     with store.state.lock:
-        task = Task(store.new_task_id(), audio_url, video_url, store.state.new_job())
+        job = store.state.new_job()
+        task = Task(store.new_task_id(), audio_url, video_url, job, audio, video)
         store.tasks[task.id] = task
         fail = store.state.faults.take_fail_job(PROVIDER, "POST", request.url.path)
-        store.state.start_job(task.job, _render(store, task, video, audio), fail=fail)
+        store.state.start_job(task.job, _render(store, task), fail=fail)
+    store.state.changed()
     return answer(100, QUEUED, task_id=task.id)
 
 
@@ -123,8 +173,7 @@ def get_status(
         task = store.tasks.get(task_id or "")
         if task is None:
             return answer(200, UNKNOWN_TASK)
-        now = store.state.clock.now()
-        return JSONResponse(task.status(now, store.state.config.twinsync_success_code))
+        return JSONResponse(task.status(store.state.clock.now(), store.state))
 
 
 def create_app(state: SandboxState) -> FastAPI:
@@ -139,9 +188,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return answer(200, f"{BAD_PARAMETERS}.")
 
 
-def _fetch(store: TwinSyncStore, url: str, what: str) -> Path:
+def _fetch(store: TwinSyncStore, url: str, what: str, kept: Path | None = None) -> Path:
     config = store.state.config
-    return fetch(
+    return reuse_or_fetch(
+        kept,
         url,
         store.state.inputs_dir,
         what=what,
@@ -150,11 +200,15 @@ def _fetch(store: TwinSyncStore, url: str, what: str) -> Path:
     )
 
 
-def _render(store: TwinSyncStore, task: Task, video: Path, audio: Path):
+def _render(store: TwinSyncStore, task: Task) -> Callable[[], None]:
+    """The task's render; after a restart its inputs come from the data folder again."""
+
     def work() -> None:
-        out_path, out_url = store.state.new_file(f"twinsync-{task.id}", ".mp4")
+        video = _fetch(store, task.video_url, "video", task.video_path)
+        audio = _fetch(store, task.audio_url, "audio", task.audio_path)
+        out_path = store.state.new_file(f"twinsync-{task.id}", ".mp4")
         render.fit_to_audio(video, audio, out_path, sync_mode="loop")
         with store.state.lock:
-            task.result_url = out_url
+            task.result_file = out_path.name
 
     return work
