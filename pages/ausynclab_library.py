@@ -1,5 +1,22 @@
-"""Page placeholder."""
+"""AusyncLab library: the registered and generated videos of the account (or of the sandbox)."""
 
 import streamlit as st
 
-st.header("ausynclab_library")
+from lipsync_core.config import Connection
+from ui.library_client import NO_KEY_HELP, ausynclab_client
+from ui.library_view import render_library
+from ui.runtime import runtime_or_stop
+
+runtime = runtime_or_stop()
+st.title("AusyncLab library")
+
+client = ausynclab_client(runtime)
+if client is None:
+    st.info(NO_KEY_HELP, icon="🔑")
+    st.stop()
+
+if runtime.connection("ausynclab") is Connection.SANDBOX:
+    st.caption("🧪 Sandbox: these lists live on the local AusyncLab emulator, not in your account.")
+else:
+    st.caption("🟢 Live: these are the videos of your AusyncLab account.")
+render_library(runtime, client)

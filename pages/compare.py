@@ -1,5 +1,26 @@
-"""Page placeholder."""
+"""Compare providers: prices, what the job history measured, and outputs side by side."""
 
 import streamlit as st
 
-st.header("compare")
+from ui import keys
+from ui.compare_groups import render_groups
+from ui.compare_prices import render_prices
+from ui.compare_stats import WINDOWS, load_history, render_stats
+from ui.library_table import local_time
+from ui.runtime import runtime_or_stop
+
+runtime = runtime_or_stop()
+st.title("Compare providers")
+prices, measured, side_by_side = st.tabs(["Prices", "Measured", "Side by side"])
+
+with prices:
+    settings = render_prices()
+
+with measured:
+    window = st.selectbox("Period", list(WINDOWS), index=1, key=keys.COMPARE_WINDOW)
+    history = load_history(runtime, window)
+    render_stats(history, settings.rates)
+
+with side_by_side:
+    st.caption(f"Comparisons sent in the period chosen under Measured ({window.lower()}).")
+    render_groups(runtime, history.jobs, local_time(st.context.timezone).zone)

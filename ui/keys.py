@@ -4,9 +4,99 @@
 NONCE = "session_nonce"  # per-browser-session salt for idempotency keys
 
 # -- submit page ----------------------------------------------------------------------------------
+SUBMIT_SAMPLE = "submit_sample"  # the "Try the sample media" button
+SUBMIT_MODE = {"video": "submit_video_mode", "audio": "submit_audio_mode"}  # link or file
+SUBMIT_URL = {"video": "submit_video_url", "audio": "submit_audio_url"}
+SUBMIT_UPLOAD = {"video": "submit_video_upload", "audio": "submit_audio_upload"}
+SUBMIT_FILE = {"video": "submit_video_file", "audio": "submit_audio_file"}  # saved LocalFile
+SUBMIT_TITLE = "submit_title"
+SUBMIT_SYNC_MODE = "submit_sync_mode"
+SUBMIT_PRIME_ROUTE = "submit_prime_route"  # register / direct (v2) / a registered video
+SUBMIT_REGISTERED_VIDEO = "submit_registered_video"
+SUBMIT_CURRENCY = "submit_currency"
+SUBMIT_RATE = "submit_rate"  # the user's own price of one AusyncLab credit, in the currency
+SUBMIT_PTC_RATE = "submit_ptc_rate"  # the user's own price of one PTC, in the currency
+SUBMIT_TWINSYNC_PRICE = "submit_twinsync_price"  # the user's TwinSync price per second
+SUBMIT_THRESHOLD = "submit_threshold"  # confirm above this total, in the currency
+SUBMIT_CREDIT_THRESHOLD = "submit_credit_threshold"  # confirm above this many AusyncLab credits
+SUBMIT_BUTTON = "submit_button"
+SUBMIT_CONFIRMING = "submit_confirming"  # the submission key waiting for the cost dialog
+SUBMIT_CONFIRMED = "submit_confirmed"  # the submission key the user confirmed: send it now
+SUBMIT_CONFIRM_YES = "submit_confirm_yes"
+SUBMIT_CONFIRM_NO = "submit_confirm_no"
+SUBMIT_SENT = "submit_sent"  # (submission key, job ids) of the last submission
+SUBMIT_AGAIN = "submit_again"  # "send the same again as new jobs": a new nonce
+
+
+def submit_target(provider: str, model: str) -> str:
+    """The checkbox choosing one provider/model on the submit page."""
+    return f"submit_target_{provider}_{model}"
+
+
+def face_choice(job_id: str, part: str) -> str:
+    """A widget of the Kling face choice of one job (``part``: face, trim, insert, ...)."""
+    return f"face_{job_id}_{part}"
+
 
 # -- status page ----------------------------------------------------------------------------------
+STATUS_PROVIDERS = "status_providers"
+STATUS_STATES = "status_states"
+STATUS_SINCE = "status_since"
+STATUS_UNTIL = "status_until"
+STATUS_PAGE_SIZE = "status_page_size"
+STATUS_PAGE = "status_page"
+STATUS_WORKING_SEEN = "status_working_seen"  # ids of jobs last seen queued or running
+STATUS_REMOVING = "status_removing"  # the job id waiting for the removal dialog
+STATUS_REMOVE_YES = "status_remove_yes"
+STATUS_REMOVE_NO = "status_remove_no"
+STATUS_MESSAGE = "status_message"  # (kind, sentence) to show once after an action
+
+
+def card_action(job_id: str, action: str) -> str:
+    """A button on one job's card (``action``: again, remove, download)."""
+    return f"card_{action}_{job_id}"
+
 
 # -- compare page ---------------------------------------------------------------------------------
+COMPARE_CURRENCY = "compare_currency"  # the currency of the price chart and estimates
+COMPARE_PTC_RATE = "compare_ptc_rate"  # the price of one 302.ai PTC in the currency
+COMPARE_CREDIT_RATE = "compare_credit_rate"  # the price of one AusyncLab credit
+COMPARE_TWINSYNC_PRICE = "compare_twinsync_price"  # the user's TwinSync price per audio second
+COMPARE_RATES_RESET = "compare_rates_reset"
+COMPARE_RATES = "compare_rates"  # the PriceSettings last set (kept across page switches)
+COMPARE_DURATION = "compare_duration"  # "estimate for my file": seconds typed in
+COMPARE_FILE = "compare_file"  # "estimate for my file": the uploaded file
+COMPARE_FILE_SECONDS = "compare_file_seconds"  # probed lengths by upload id
+COMPARE_LOG_SCALE = "compare_log_scale"  # the price chart on a logarithmic scale
+COMPARE_WINDOW = "compare_window"  # how far back the measured statistics look
+COMPARE_SANDBOX = "compare_sandbox"  # show the sandbox's statistics instead of the live ones
+COMPARE_GROUP = "compare_group"  # the comparison group shown side by side
+COMPARE_FAVOURITE = "compare_favourite"  # prefix: "mark as favourite" button per job
+COMPARE_STATS_CSV = "compare_stats_csv"
+COMPARE_JOBS_CSV = "compare_jobs_csv"
 
 # -- AusyncLab library page -----------------------------------------------------------------------
+LIBRARY_FLASH = "library_flash"  # messages from the last action, shown for a while
+LIBRARY_BUSY = "library_busy"  # some row is PENDING/PROCESSING: the lists refresh themselves
+LIBRARY_PENDING_DELETE = "library_pending_delete"  # (shelf, id, name) awaiting confirmation
+LIBRARY_DETAILS = "library_details"  # (shelf, id) whose details are open
+LIBRARY_PLAYING = "library_playing"  # id of the generated video playing
+LIBRARY_SENT = "library_sent"  # fingerprints of registrations sent from this session -> id
+# Widget keys; those with a shelf end in "_registered" or "_generated".
+LIBRARY_SEARCH = "library_search"
+LIBRARY_STATES = "library_states"
+LIBRARY_CHOICE = "library_choice"
+LIBRARY_DETAILS_BUTTON = "library_details_button"
+LIBRARY_PLAY_BUTTON = "library_play_button"
+LIBRARY_DELETE_BUTTON = "library_delete_button"
+LIBRARY_CLOSE_BUTTON = "library_close_button"
+LIBRARY_CONFIRM_BUTTON = "library_confirm_button"
+LIBRARY_CANCEL_BUTTON = "library_cancel_button"
+LIBRARY_NEW_URL = "library_new_url"
+LIBRARY_NEW_FILE = "library_new_file"
+LIBRARY_NEW_NAME = "library_new_name"
+LIBRARY_NEW_SUBMIT = "library_new_submit"
+LIBRARY_AUDIO_URL = "library_audio_url"
+LIBRARY_AUDIO_FILE = "library_audio_file"
+LIBRARY_GENERATE_NAME = "library_generate_name"
+LIBRARY_GENERATE_SUBMIT = "library_generate_submit"

@@ -1,0 +1,167 @@
+"""The Compare and AusyncLab library pages in a real headless Chromium, against the sandbox.
+
+The app runs as ``streamlit run app.py`` in its own process (sandbox on, 1 s jobs, a fresh data
+folder). The library test registers a video through the page and waits for its thumbnail to
+load; the compare test waits for the price chart to be drawn. Each takes a screenshot into the
+test's temporary folder. (This file starts its own app; a fixture shared with the dashboard's
+browser test can replace ``served_app`` once there is one.)
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+START_TIMEOUT = 60.0
+UI_TIMEOUT_MS = 45_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the app exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"the app did not start within {START_TIMEOUT} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port over a fresh data folder; its base URL."""
+    folder = tmp_path_factory.mktemp("served-app")
+    port = free_port()
+    env = {
+        **os.environ,
+        "LIPSYNC_DATA_DIR": str(folder / "data"),
+        "LIPSYNC_SANDBOX": "on",
+        "LIPSYNC_SANDBOX_JOB_SECONDS": "1",
+        "AUSYNCLAB_API_KEY": "",
+        "KLING_API_KEY": "",
+        "TWINSYNC_API_KEY": "",
+    }
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    log = folder / "streamlit.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=out)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 2200})
+    opened = context.new_page()
+    opened.set_default_timeout(UI_TIMEOUT_MS)
+    yield opened
+    context.close()
+
+
+def open_page(page: Page, base_url: str, title: str) -> None:
+    """Open the app, then the page through the sidebar as a person would."""
+    page.goto(base_url)
+    settle(page)
+    page.get_by_role("link", name=title).click()
+    settle(page)
+
+
+def settle(page: Page) -> None:
+    """Wait until the script run ended and no placeholder skeleton is left."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0)
+
+
+def assert_no_error(page: Page) -> None:
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    expect(page.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
+
+
+def test_library_shows_a_registered_videos_thumbnail(
+    served_app: str, page: Page, sample_video_path: Path, tmp_path: Path
+) -> None:
+    """A video registered on the page shows its thumbnail; deleting it asks, then removes it."""
+    open_page(page, served_app, "AusyncLab library")
+    expect(page.get_by_text("No registered videos yet.")).to_be_visible()
+    page.get_by_text("Register a new video").click()
+    page.get_by_label("Link to the video").fill(sample_video_path.as_uri())
+    page.get_by_label("Name (optional)").first.fill("Browser test")
+    page.get_by_role("button", name="Register video").click()
+    expect(page.get_by_text("Registered as #")).to_be_visible()
+    page.get_by_role("button", name="Details").first.click()
+    image = page.locator('[data-testid="stImage"] img').first
+    expect(image).to_be_visible()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
+    expect(page.get_by_text("State: 🟢 COMPLETED")).to_be_visible()
+    settle(page)
+    assert_no_error(page)
+    page.screenshot(path=str(tmp_path / "library.png"), full_page=True)
+    page.get_by_role("button", name="Delete…").first.click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("No registered videos yet.")).to_be_visible()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+
+def test_compare_draws_the_price_chart(served_app: str, page: Page, tmp_path: Path) -> None:
+    """The compare page draws its cost chart with no skeleton and no error left."""
+    open_page(page, served_app, "Compare")
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    expect(chart).to_be_visible()
+    expect(chart.locator("canvas, svg").first).to_be_visible()
+    assert_no_error(page)
+    page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)

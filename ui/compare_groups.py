@@ -1,0 +1,85 @@
+"""Side by side: the outputs of one comparison group next to each other, and the favourite."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import tzinfo
+
+import streamlit as st
+
+from lipsync_core.flows.common import duration_words
+from lipsync_core.flows.model import Job, JobState
+from ui import keys
+from ui.cards import cost_line, local_or_url
+from ui.runtime import Runtime
+
+STATE_WORDS = {
+    JobState.QUEUED: "⏳ queued",
+    JobState.RUNNING: "⚙️ running",
+    JobState.NEEDS_INPUT: "✋ waiting for a face choice",
+    JobState.SUCCEEDED: "✅ done",
+    JobState.FAILED: "❌ failed",
+}
+
+
+def group_ids(jobs: Sequence[Job]) -> list[str]:
+    """The comparison groups among ``jobs`` (newest first, each once)."""
+    return list(dict.fromkeys(job.group_id for job in jobs if job.group_id))
+
+
+def render_groups(runtime: Runtime, jobs: Sequence[Job], tz: tzinfo) -> None:
+    ids = group_ids(jobs)
+    if not ids:
+        st.info(
+            "No comparison yet: on the Submit page, send one video and audio to several "
+            "providers at once, and their results show here side by side."
+        )
+        return
+    a_member = {job.group_id: job for job in jobs if job.group_id}
+    chosen = st.selectbox(
+        "Comparison",
+        ids,
+        format_func=lambda gid: _group_label(a_member[gid], tz),
+        key=keys.COMPARE_GROUP,
+    )
+    group, members = runtime.service.group(chosen)
+    favourite = group.favourite_job_id if group else None
+    members = sorted(members, key=lambda job: (job.provider, job.model))
+    if not members:
+        st.info("The jobs of this comparison were removed from the history.")
+        return
+    for column, job in zip(st.columns(len(members)), members, strict=True):
+        with column, st.container(border=True):
+            _member(runtime, chosen, job, favourite == job.id)
+
+
+def _group_label(job: Job, tz: tzinfo) -> str:
+    name = job.title or job.inputs.video_name or job.inputs.audio_name or "Untitled"
+    sent = job.created_at.astimezone(tz).strftime("%d %b %Y, %H:%M")
+    return f"{name} · sent {sent}" + (" · sandbox" if job.sandbox else "")
+
+
+def _member(runtime: Runtime, group_id: str, job: Job, is_favourite: bool) -> None:
+    mark = " ⭐" if is_favourite else ""
+    st.markdown(f"**{job.provider_name} · {job.model}**{mark}")
+    output = local_or_url(job.output_path, job.output_url)
+    if job.state is JobState.SUCCEEDED and output:
+        st.video(output)
+    elif job.error:
+        st.error(job.error)
+    took = f"took {duration_words(job.elapsed())}" if job.is_final else "still working"
+    st.caption(f"{STATE_WORDS[job.state]} · {took} · {cost_line(job)}")
+    if is_favourite:
+        st.button(
+            "Unmark favourite",
+            key=f"{keys.COMPARE_FAVOURITE}_{job.id}",
+            on_click=runtime.service.set_favourite,
+            args=(group_id, None),
+        )
+    elif job.state is JobState.SUCCEEDED:
+        st.button(
+            "⭐ Mark as favourite",
+            key=f"{keys.COMPARE_FAVOURITE}_{job.id}",
+            on_click=runtime.service.set_favourite,
+            args=(group_id, job.id),
+        )
