@@ -140,7 +140,7 @@ class JobService:
         self.policy = policy or PollPolicy()
         self._clients = ClientPool(clients)
         self._clock = clock
-        self._callback_url = callback_url
+        self.callback_url = callback_url
         self._inflight: set[str] = set()
         self._inflight_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
@@ -466,7 +466,7 @@ class JobService:
             update=self._update,
             claim=self._claim,
             for_each=self._for_each,
-            callback_url=self._callback_url,
+            callback_url=self.callback_url,
         )
 
     def _for_each(self, work: Callable[[Job], None], jobs: Sequence[Job]) -> None:

@@ -1,12 +1,11 @@
 """The AusyncLab client the library page talks through: live with the key, or the sandbox.
 
-Built per script run from the runtime's settings (a ``requests.Session`` must not be shared
+Built per script run by the runtime (a ``requests.Session`` must not be shared
 between threads, and building one costs nothing next to the calls it makes).
 """
 
 from __future__ import annotations
 
-from lipsync_core.flows.clients import client_factories
 from lipsync_core.providers.ausynclab import AusyncLabClient
 from ui.runtime import Runtime
 
@@ -24,10 +23,7 @@ NO_KEY_HELP = (
 
 def ausynclab_client(runtime: Runtime) -> AusyncLabClient | None:
     """The client for the current connection, or ``None`` when AusyncLab is off."""
-    urls = runtime.sandbox.base_urls if runtime.sandbox is not None else None
-    factory = client_factories(runtime.settings, sandbox_base_urls=urls).get(PROVIDER)
-    if factory is None:
-        return None
-    client = factory()
-    assert isinstance(client, AusyncLabClient)
+    client = runtime.client(PROVIDER)
+    if client is not None and not isinstance(client, AusyncLabClient):
+        raise TypeError("the runtime's AusyncLab client is of the wrong type")
     return client

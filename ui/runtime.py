@@ -1,24 +1,33 @@
 """Process-wide resources of the dashboard, built once and shared by every browser session.
 
 The settings, the embedded sandbox (started only when some provider has no key, or
-``LIPSYNC_SANDBOX=on``), the job service and its one background refresher. The sandbox is
-started here, in the UI layer, because the core never imports it.
+``LIPSYNC_SANDBOX=on``), the receiver that serves uploads and takes AusyncLab callbacks, the job
+service and its one background refresher. The sandbox is started here, in the UI layer, because
+the core never imports it.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
 
 from lipsync_core.config import PROVIDERS, Connection, Settings, load_settings
 from lipsync_core.errors import LipsyncError
+from lipsync_core.flows.clients import Client, client_factories
+from lipsync_core.flows.sources import uploads_dir
 from lipsync_core.jobs import JobService
+from lipsync_core.receiver import CALLBACK_PATH, Receiver
 from lipsync_core.refresher import Refresher, shared_refresher
 from lipsync_core.sandbox import SandboxConfig, SandboxServer
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_SANDBOX_JOB_SECONDS = 8.0
+DEFAULT_RECEIVER_PORT = 8502
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,8 @@ class Runtime:
     sandbox: SandboxServer | None
     service: JobService
     refresher: Refresher
+    receiver: Receiver
+    clients: dict[str, Callable[[], Client]]
 
     def connection(self, provider: str) -> Connection:
         return self.settings.connection(provider)
@@ -34,6 +45,11 @@ class Runtime:
     def available_providers(self) -> list[str]:
         """Providers a user can send jobs to (Live or Sandbox), in display order."""
         return [p for p in PROVIDERS if self.connection(p) is not Connection.OFF]
+
+    def client(self, provider: str) -> Client | None:
+        """A new client for the provider's current connection (Live or Sandbox), or None."""
+        factory = self.clients.get(provider)
+        return factory() if factory else None
 
 
 def _sandbox_config(settings: Settings) -> SandboxConfig:
@@ -51,7 +67,31 @@ def build_runtime(settings: Settings) -> Runtime:
         sandbox = SandboxServer(_sandbox_config(settings)).start()
     urls = sandbox.base_urls if sandbox else None
     service = JobService.from_settings(settings, sandbox_base_urls=urls)
-    return Runtime(settings, sandbox, service, shared_refresher(service))
+    receiver = _start_receiver(settings, service)
+    service.callback_url = _callback_url(settings, receiver)
+    clients = client_factories(settings, sandbox_base_urls=urls)
+    return Runtime(settings, sandbox, service, shared_refresher(service), receiver, clients)
+
+
+def _start_receiver(settings: Settings, service: JobService) -> Receiver:
+    """On ``LIPSYNC_RECEIVER_PORT`` (default 8502, the port to expose publicly), else any port."""
+    port = int(os.environ.get("LIPSYNC_RECEIVER_PORT", DEFAULT_RECEIVER_PORT))
+    uploads = uploads_dir(settings)
+    try:
+        return Receiver(uploads, service.record_callback, port=port).start()
+    except OSError:
+        logger.warning("Port %s is busy; the upload and callback receiver uses another.", port)
+        return Receiver(uploads, service.record_callback, port=0).start()
+
+
+def _callback_url(settings: Settings, receiver: Receiver) -> str | None:
+    """Where AusyncLab can reach the receiver: loopback for the sandbox, else the public URL."""
+    connection = settings.connection("ausynclab")
+    if connection is Connection.SANDBOX:
+        return receiver.callback_url
+    if connection is Connection.LIVE and settings.public_base_url:
+        return settings.public_base_url + CALLBACK_PATH
+    return None
 
 
 @st.cache_resource(show_spinner="Starting the dashboard…")

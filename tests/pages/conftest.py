@@ -39,6 +39,7 @@ def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime
     built = get_runtime()
     yield built
     forget_runtime()
+    built.receiver.stop()
     if built.sandbox is not None:
         built.sandbox.stop()
     built.service.store.close()
