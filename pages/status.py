@@ -1,5 +1,38 @@
-"""Page placeholder."""
+"""Status: one card per job, newest first, grouped by comparison; cards follow their jobs live."""
 
 import streamlit as st
 
-st.header("status")
+from ui.cards import render_cards
+from ui.runtime import get_runtime
+from ui.status_actions import pending_removal, removal_dialog, show_message
+from ui.status_filters import current_page, render_filters, render_pagination, viewer_timezone
+from ui.status_live import announce_finished, render_summary
+
+runtime = get_runtime()
+st.title("Status")
+show_message()
+
+if runtime.service.store.count() == 0:
+    st.info("No jobs yet: send a video and an audio from the Submit page.")
+    st.page_link("pages/submit.py", label="Go to Submit", icon=":material/upload:")
+    st.stop()
+
+tz = viewer_timezone()
+filters, page_size = render_filters(tz)
+history = runtime.service.history(filters, page=1, page_size=page_size)
+page = current_page(history.pages)
+if page != 1:
+    history = runtime.service.history(filters, page=page, page_size=page_size)
+render_summary(runtime, filters, history)
+
+removing = pending_removal(runtime)
+if removing is not None:
+    removal_dialog(runtime, removing)
+
+if not history.jobs:
+    st.info("No job matches these filters.")
+    st.stop()
+
+announce_finished(history.jobs)
+render_cards(runtime, history.jobs, tz)
+render_pagination(history.pages)

@@ -1,5 +1,61 @@
-"""Page placeholder."""
+"""Submit: a video and an audio, checked and priced, to one provider or several at once."""
 
 import streamlit as st
 
-st.header("submit")
+from ui import keys
+from ui.runtime import get_runtime
+from ui.submit_cost import render_cost
+from ui.submit_faces import render_face_choice
+from ui.submit_media import media_input, use_samples
+from ui.submit_options import ausynclab_options, choose_targets
+from ui.submit_preflight import (
+    check_target,
+    measured_inputs,
+    probe_choice,
+    render_checks,
+    render_face_check,
+)
+from ui.submit_send import Submission, render_send, render_sent, sent_jobs
+
+runtime = get_runtime()
+st.title("Submit a lip-sync job")
+if not runtime.available_providers():
+    st.info("Every provider is off: set an API key, or LIPSYNC_SANDBOX=auto to use the sandbox.")
+    st.stop()
+
+st.button(
+    "Try the sample media", key=keys.SUBMIT_SAMPLE, on_click=use_samples, args=(runtime,),
+    icon=":material/auto_awesome:",
+)  # fmt: skip
+video_column, audio_column = st.columns(2)
+with video_column:
+    video = media_input("video", runtime)
+with audio_column:
+    audio = media_input("audio", runtime)
+
+st.subheader("Providers")
+chosen = choose_targets(runtime)
+ausynclab = ausynclab_options(chosen, runtime)
+title = st.text_input("Name for the cards (optional)", key=keys.SUBMIT_TITLE).strip() or None
+
+with st.spinner("Checking the media…"):
+    video_probe, audio_probe = probe_choice(video, runtime), probe_choice(audio, runtime)
+inputs = measured_inputs(video, audio, ausynclab.registered_video_id, video_probe, audio_probe)
+checks = [check_target(target, runtime, inputs, video_probe, audio_probe) for target in chosen]
+if chosen:
+    st.subheader("Preflight")
+    render_checks(checks)
+    render_face_check(video, video_probe)
+else:
+    st.info("Choose a provider above, or several to compare them on the same media.")
+
+sendable = tuple(check.target for check in checks if not check.blocked)
+cost = render_cost(runtime, sendable, inputs.audio_duration)
+submission = Submission(sendable, inputs, ausynclab.options, title)
+render_send(runtime, submission, cost, ready=bool(sendable) and ausynclab.missing is None)
+
+jobs = sent_jobs(runtime)
+if jobs:
+    render_sent(jobs)
+    for job in jobs:
+        render_face_choice(runtime, job)

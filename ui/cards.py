@@ -9,6 +9,7 @@ page run.
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Iterable
 from datetime import tzinfo
 from pathlib import Path
@@ -20,7 +21,7 @@ from lipsync_core.flows.model import Cost, CostUnit, DownloadState, Job, JobStat
 from ui.runtime import Runtime
 from ui.status_actions import render_actions
 from ui.submit_faces import render_face_choice
-from ui.submit_options import target_label
+from ui.submit_options import and_list, target_label
 
 REFRESH_SECONDS = 2.0
 CARDS_PER_ROW = 3
@@ -58,7 +59,7 @@ def render_cards(runtime: Runtime, jobs: list[Job], tz: tzinfo) -> None:
     for group_id, members in blocks(jobs):
         with st.container(border=group_id is not None):
             if group_id is not None and len(members) > 1:
-                names = ", ".join(target_label(j.provider, j.model) for j in members)
+                names = and_list([target_label(j.provider, j.model) for j in members])
                 st.markdown(f"**Comparison**: the same video and audio sent to {names}")
             for start in range(0, len(members), CARDS_PER_ROW):
                 columns = st.columns(CARDS_PER_ROW)
@@ -127,7 +128,7 @@ def _times(job: Job, tz: tzinfo) -> str:
 def _media(job: Job) -> None:
     output = local_or_url(job.output_path, job.output_url)
     if job.state is JobState.SUCCEEDED and output:
-        st.video(output)
+        st.video(output, format=mimetypes.guess_type(output)[0] or "video/mp4")
         return
     thumbnail = local_or_url(job.thumbnail_path, job.thumbnail_url)
     if thumbnail:
