@@ -1,4 +1,10 @@
-"""Lipsync Dashboard entry point: ``streamlit run app.py``."""
+"""Lipsync Dashboard entry point: ``streamlit run app.py``.
+
+Page files are named ``pages/<name>_page.py`` and served at ``/<name>``. The names differ on
+purpose: until this script has run once, Streamlit serves a URL that matches a file in
+``pages/`` by running that file alone (its older pages-folder mode), which would show a
+bookmarked page without this frame. A URL that matches no file falls through to this script.
+"""
 
 import streamlit as st
 
@@ -12,11 +18,24 @@ render_sidebar(runtime)
 
 navigation = st.navigation(
     [
-        st.Page("pages/submit.py", title="Submit", icon=":material/upload:", default=True),
-        st.Page("pages/status.py", title="Status", icon=":material/view_agenda:"),
-        st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
         st.Page(
-            "pages/ausynclab_library.py", title="AusyncLab library", icon=":material/video_library:"
+            "pages/submit_page.py",
+            title="Submit",
+            icon=":material/upload:",
+            url_path="submit",
+            default=True,
+        ),
+        st.Page(
+            "pages/status_page.py", title="Status", icon=":material/view_agenda:", url_path="status"
+        ),
+        st.Page(
+            "pages/compare_page.py", title="Compare", icon=":material/compare:", url_path="compare"
+        ),
+        st.Page(
+            "pages/library_page.py",
+            title="AusyncLab library",
+            icon=":material/video_library:",
+            url_path="library",
         ),
     ]
 )

@@ -156,7 +156,9 @@ def render_sent(jobs: list[Job]) -> None:
             st.error(f"{label}: {job.error}")
         elif job.note:
             st.info(f"{label}: {job.note}")
-    st.page_link("pages/status.py", label="Open the status cards", icon=":material/view_agenda:")
+    st.page_link(
+        "pages/status_page.py", label="Open the status cards", icon=":material/view_agenda:"
+    )
     st.button(
         "Send the same again as new jobs", key=keys.SUBMIT_AGAIN, on_click=new_nonce,
         help="Clicking Send again on an unchanged form does not make new jobs; this does.",

@@ -3,107 +3,31 @@
 The app runs as ``streamlit run app.py`` in its own process (sandbox on, 1 s jobs, a fresh data
 folder). The library test registers a video through the page and waits for its thumbnail to
 load; the compare test waits for the price chart to be drawn. Each takes a screenshot into the
-test's temporary folder. (This file starts its own app; a fixture shared with the dashboard's
-browser test can replace ``served_app`` once there is one.)
+test's temporary folder. The app and the browser come from ``tests/browser/conftest.py``.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-START_TIMEOUT = 60.0
 UI_TIMEOUT_MS = 45_000
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the app exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"the app did not start within {START_TIMEOUT} s:\n{log.read_text()}")
-
-
-@pytest.fixture(scope="module")
-def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port over a fresh data folder; its base URL."""
-    folder = tmp_path_factory.mktemp("served-app")
-    port = free_port()
-    env = {
-        **os.environ,
-        "LIPSYNC_DATA_DIR": str(folder / "data"),
-        "LIPSYNC_SANDBOX": "on",
-        "LIPSYNC_SANDBOX_JOB_SECONDS": "1",
-        "AUSYNCLAB_API_KEY": "",
-        "KLING_API_KEY": "",
-        "TWINSYNC_API_KEY": "",
-    }
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    log = folder / "streamlit.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=out)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process, log)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+@pytest.fixture
+def served_app(launch_app) -> str:
+    """``streamlit run app.py`` over a fresh data folder (conftest); its base URL."""
+    return launch_app().url
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
+    """A tall page from the session's Chromium, so every chart is in view."""
     context = browser.new_context(viewport={"width": 1400, "height": 2200})
     opened = context.new_page()
     opened.set_default_timeout(UI_TIMEOUT_MS)

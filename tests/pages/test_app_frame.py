@@ -7,7 +7,12 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import APP, forget_runtime
 
-PAGES = ["pages/submit.py", "pages/status.py", "pages/compare.py", "pages/ausynclab_library.py"]
+PAGES = [
+    "pages/submit_page.py",
+    "pages/status_page.py",
+    "pages/compare_page.py",
+    "pages/library_page.py",
+]
 
 
 def test_sidebar_shows_every_provider_on_the_sandbox_without_keys(app):

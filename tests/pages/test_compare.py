@@ -21,7 +21,7 @@ from ui.cards import cost_line
 from ui.compare_stats import CURRENCY_COLUMN
 from ui.runtime import Runtime
 
-PAGE = "pages/compare.py"
+PAGE = "pages/compare_page.py"
 TARGETS = [("ausynclab", "nova"), ("twinsync", "videotalking")]
 
 
@@ -143,7 +143,7 @@ def test_rates_are_kept_when_coming_back_to_the_page(runtime):
     """A rate typed in survives a visit to another page."""
     app = open_compare()
     app.number_input(key=keys.COMPARE_CREDIT_RATE).set_value(0.004).run()
-    app.switch_page("pages/ausynclab_library.py").run()
+    app.switch_page("pages/library_page.py").run()
     app.switch_page(PAGE).run()
     assert not app.exception
     assert app.number_input(key=keys.COMPARE_CREDIT_RATE).value == 0.004
@@ -152,7 +152,7 @@ def test_rates_are_kept_when_coming_back_to_the_page(runtime):
 def test_an_empty_history_says_so_plainly(runtime):
     """With no jobs, the measured section and the side by side each say there is nothing yet."""
     app = open_compare()
-    infos = [info.value for info in app.info]
+    infos = [info.value for info in app.main.info]
     assert "No live jobs in this period yet." in infos
     assert any(text.startswith("No comparison yet") for text in infos)
 
@@ -173,7 +173,7 @@ def test_statistics_come_from_the_history_with_sandbox_apart(runtime, history):
     assert stats["jobs"].tolist() == [1, 1]
     app.radio(key=keys.COMPARE_SANDBOX).set_value(LIVE).run()
     assert not app.exception
-    assert "No live jobs in this period yet." in [info.value for info in app.info]
+    assert "No live jobs in this period yet." in [info.value for info in app.main.info]
 
 
 def test_cost_per_output_second_is_converted_with_the_rates(runtime, history):

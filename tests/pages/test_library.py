@@ -20,7 +20,7 @@ from tests.pages.conftest import APP, APP_TIMEOUT, forget_runtime
 from ui import keys
 from ui.runtime import Runtime, get_runtime
 
-PAGE = "pages/ausynclab_library.py"
+PAGE = "pages/library_page.py"
 JOB_SECONDS = 300
 
 
@@ -87,7 +87,7 @@ def table_rows(app: AppTest, index: int) -> list[tuple[int, str, str]]:
 def test_empty_lists_say_no_videos_yet(runtime):
     """A new account (the sandbox answers its empty lists with 404) shows two plain notes."""
     app = open_library()
-    assert [info.value for info in app.info] == [
+    assert [info.value for info in app.main.info] == [
         "No registered videos yet.",
         "No generated videos yet.",
     ]
@@ -160,7 +160,7 @@ def test_search_and_state_filter_narrow_the_table(runtime, sample_video_path):
     states.select(AusyncLabState.PENDING).run()
     assert [row[0] for row in table_rows(app, 0)] == [ben]
     app.text_input(key=f"{keys.LIBRARY_SEARCH}_registered").input("nobody").run()
-    assert "No registered video matches the search." in [i.value for i in app.info]
+    assert "No registered video matches the search." in [i.value for i in app.main.info]
 
 
 def test_register_from_a_link_appears_at_once_as_pending(runtime, sample_video_path):
@@ -339,7 +339,7 @@ def test_a_provider_outage_is_a_plain_sentence(runtime):
         "AusyncLab answered with an error page (502 Bad Gateway) (HTTP 502). "
         "Try again in a few minutes."
     )
-    assert "No generated videos yet." in [i.value for i in app.info]
+    assert "No generated videos yet." in [i.value for i in app.main.info]
 
 
 def test_live_mode_works_the_same_and_needs_a_public_address_for_uploads(

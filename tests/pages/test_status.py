@@ -23,7 +23,7 @@ from tests.pages.test_submit import (
 from ui import keys
 from ui.runtime import Runtime
 
-STATUS = "pages/status.py"
+STATUS = "pages/status_page.py"
 DONE = ":green-badge[:material/check_circle: Done]"
 FAILED = ":red-badge[:material/error: Failed]"
 
@@ -65,7 +65,7 @@ def test_an_empty_history_points_to_the_submit_page(app):
     """With no job yet, the page says where to start."""
     status(app)
     assert not app.exception
-    assert [i.value for i in app.info] == [
+    assert [i.value for i in app.main.info] == [
         "No jobs yet: send a video and an audio from the Submit page."
     ]
 
@@ -174,7 +174,7 @@ def test_a_date_range_keeps_whole_days(app, history):
     assert card_titles(app) == ["**TwinSync** · clip 1", "**AusyncLab Prime** · clip 0"]
     app.date_input(key=keys.STATUS_SINCE).set_value(date.today() + timedelta(days=1)).run()
     assert not app.exception
-    assert [i.value for i in app.info] == ["No job matches these filters."]
+    assert [i.value for i in app.main.info] == ["No job matches these filters."]
 
 
 def test_a_long_history_is_paged(app, runtime):

@@ -146,7 +146,7 @@ def test_one_provider_from_sample_to_a_finished_card(app, runtime, target, creat
     assert app.success[0].value.startswith("Sent to ")
     (done,) = finish(runtime, [job])
     assert done.state is JobState.SUCCEEDED, done.error
-    app.switch_page("pages/status.py").run()
+    app.switch_page("pages/status_page.py").run()
     assert not app.exception
     assert ":green-badge[:material/check_circle: Done]" in texts(app)
     assert len(app.get("video")) == 1
@@ -192,7 +192,7 @@ def test_several_providers_make_one_comparison_group(app, runtime):
     jobs = jobs_of(runtime)
     assert sorted((j.provider, j.model) for j in jobs) == sorted([PRIME, KLING, TWINSYNC])
     assert len({j.group_id for j in jobs}) == 1 and jobs[0].group_id is not None
-    app.switch_page("pages/status.py").run()
+    app.switch_page("pages/status_page.py").run()
     assert any(t.startswith("**Comparison**: the same video and audio") for t in texts(app))
 
 
@@ -314,7 +314,7 @@ def test_with_every_provider_off_the_page_says_what_to_do(runtime, monkeypatch):
     forget_runtime()
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    assert [i.value for i in at.info] == [
+    assert [i.value for i in at.main.info] == [
         "Every provider is off: set an API key, or LIPSYNC_SANDBOX=auto to use the sandbox."
     ]
     assert len(at.button) == 0
@@ -344,7 +344,7 @@ def test_a_provider_refusal_is_shown_in_plain_words(app, runtime, target, path, 
     words = job.error if job.state is JobState.FAILED else job.note
     assert words and provider_display_name(target[0]) in words and "Traceback" not in words
     label = target_label(*target)
-    shown = [e.value for e in app.error] + [i.value for i in app.info]
+    shown = [e.value for e in app.error] + [i.value for i in app.main.info]
     assert f"{label}: {words}" in shown
 
 
@@ -354,7 +354,7 @@ def test_a_job_the_provider_fails_shows_its_error_on_the_card(app, runtime):
     sent(app, TWINSYNC)
     (failed,) = finish(runtime, jobs_of(runtime))
     assert failed.state is JobState.FAILED and failed.error
-    app.switch_page("pages/status.py").run()
+    app.switch_page("pages/status_page.py").run()
     assert not app.exception
     assert [e.value for e in app.error] == [failed.error]
     assert ":red-badge[:material/error: Failed]" in texts(app)
