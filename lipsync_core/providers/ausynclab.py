@@ -21,13 +21,12 @@ from lipsync_core.errors import (
     provider_display_name,
 )
 from lipsync_core.http import (
-    RetryPolicy,
     Secret,
-    Transport,
     retry_after_seconds,
     status_error_class,
 )
 from lipsync_core.providers.common import (
+    ProviderClient,
     RequestModel,
     UtcDatetime,
     WireModel,
@@ -142,29 +141,11 @@ class LipsyncCallback(WireModel):
     message: str | None = None
 
 
-class AusyncLabClient:
+class AusyncLabClient(ProviderClient):
     """Client for the AusyncLab Lipsync API; auth is the ``X-API-Key`` header."""
 
-    def __init__(
-        self,
-        api_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        *,
-        session: requests.Session | None = None,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        self._secret = Secret(api_key)
-        self._transport = Transport(
-            PROVIDER, base_url, secret=self._secret, session=session, timeout=timeout, retry=retry
-        )
-
-    def __repr__(self) -> str:
-        return f"AusyncLabClient(base_url={self._transport.base_url!r})"
-
-    @property
-    def base_url(self) -> str:
-        return self._transport.base_url
+    provider = PROVIDER
+    default_base_url = DEFAULT_BASE_URL
 
     def register_video(
         self, video_url: str, *, name: str | None = None, callback_url: str | None = None

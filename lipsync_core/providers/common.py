@@ -3,14 +3,50 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import requests
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from lipsync_core.http import Transport
+from lipsync_core.http import RetryPolicy, Secret, Transport
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class ProviderClient:
+    """What every client shares: the key kept as a ``Secret``, one ``Transport``, a safe repr.
+
+    ``base_url`` defaults to the provider's documented address (``default_base_url``).
+    """
+
+    provider: ClassVar[str]
+    default_base_url: ClassVar[str]
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str | None = None,
+        *,
+        session: requests.Session | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._secret = Secret(api_key)
+        self._transport = Transport(
+            self.provider,
+            base_url or self.default_base_url,
+            secret=self._secret,
+            session=session,
+            timeout=timeout,
+            retry=retry,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._transport.base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        return self._transport.base_url
 
 
 class WireModel(BaseModel):

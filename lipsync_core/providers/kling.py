@@ -26,15 +26,13 @@ from lipsync_core.errors import (
     RateLimitError,
 )
 from lipsync_core.http import (
-    RetryPolicy,
-    Secret,
-    Transport,
     retry_after_seconds,
     status_error_class,
 )
 from lipsync_core.providers.common import (
     IdText,
     MillisDatetime,
+    ProviderClient,
     RequestModel,
     Seconds,
     WireModel,
@@ -183,29 +181,11 @@ def sound_file_from_path(path: str | Path) -> str:
     return base64.b64encode(audio.read_bytes()).decode("ascii")
 
 
-class KlingClient:
+class KlingClient(ProviderClient):
     """Client for Kling lip sync via 302.ai; auth is ``Authorization: Bearer <key>``."""
 
-    def __init__(
-        self,
-        api_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        *,
-        session: requests.Session | None = None,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        self._secret = Secret(api_key)
-        self._transport = Transport(
-            PROVIDER, base_url, secret=self._secret, session=session, timeout=timeout, retry=retry
-        )
-
-    def __repr__(self) -> str:
-        return f"KlingClient(base_url={self._transport.base_url!r})"
-
-    @property
-    def base_url(self) -> str:
-        return self._transport.base_url
+    provider = PROVIDER
+    default_base_url = DEFAULT_BASE_URL
 
     def identify_face(self, video_url: str) -> FaceIdentification:
         """Find the faces in a video (0.007 PTC per call); the session lasts 24 hours."""

@@ -23,13 +23,10 @@ from lipsync_core.errors import (
     RateLimitError,
 )
 from lipsync_core.http import (
-    RetryPolicy,
-    Secret,
-    Transport,
     retry_after_seconds,
     status_error_class,
 )
-from lipsync_core.providers.common import IdText, WireModel
+from lipsync_core.providers.common import IdText, ProviderClient, WireModel
 
 PROVIDER = "twinsync"
 DEFAULT_BASE_URL = "http://api.twinsync.xyz:27323"
@@ -73,29 +70,11 @@ class TwinSyncTask(WireModel):
     result_url: str | None = Field(default=None)
 
 
-class TwinSyncClient:
+class TwinSyncClient(ProviderClient):
     """Client for TwinSync; the key travels as the form field ``key`` of the submit POST."""
 
-    def __init__(
-        self,
-        api_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        *,
-        session: requests.Session | None = None,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        self._secret = Secret(api_key)
-        self._transport = Transport(
-            PROVIDER, base_url, secret=self._secret, session=session, timeout=timeout, retry=retry
-        )
-
-    def __repr__(self) -> str:
-        return f"TwinSyncClient(base_url={self._transport.base_url!r})"
-
-    @property
-    def base_url(self) -> str:
-        return self._transport.base_url
+    provider = PROVIDER
+    default_base_url = DEFAULT_BASE_URL
 
     def submit(self, audio_url: str, video_url: str) -> str:
         """Queue a lip replacement; returns the ``task_id``."""

@@ -157,3 +157,18 @@ def test_the_key_never_leaks(httpserver: HTTPServer, caplog, client_class, path,
         assert SENTINEL_KEY not in text
     for name in ("provider_message", "request_id"):
         assert SENTINEL_KEY not in str(getattr(error, name, ""))
+
+
+@pytest.mark.parametrize(
+    ("client_class", "default"),
+    [
+        (AusyncLabClient, "https://api.ausynclab.io/api/v1/lipsync"),
+        (KlingClient, "https://api.302.ai"),
+        (TwinSyncClient, "http://api.twinsync.xyz:27323"),
+    ],
+)
+def test_clients_default_to_the_documented_base_url_and_never_show_the_key(client_class, default):
+    """Without a base URL each client uses its document's address; its repr hides the key."""
+    client = client_class(SENTINEL_KEY)
+    assert client.base_url == default
+    assert repr(client) == f"{client_class.__name__}(base_url={default!r})"
