@@ -11,95 +11,25 @@ The core calls the page makes (the count, one history page) are timed on their o
 from __future__ import annotations
 
 import os
-import random
 import shutil
-import statistics
 import tempfile
-import time
-import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from lipsync_core.flows.model import (
-    Cost,
-    CostUnit,
-    DownloadState,
-    Job,
-    JobInputs,
-    JobState,
-    Stage,
-    utc_now,
-)
+from bench.history_fill import fill_history, timed
+from lipsync_core.flows.model import JobState, utc_now
 from lipsync_core.refresher import stop_shared_refresher
 from lipsync_core.store import JobFilter
 from ui import keys
 from ui.runtime import get_runtime
 
-JOBS = 10_000
 RUNS = 30
 GOAL_MS = 150.0
 REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")
-TARGETS = [
-    ("ausynclab", "prime"),
-    ("ausynclab", "nova"),
-    ("kling", "advanced-lip-sync"),
-    ("twinsync", "videotalking"),
-]
 STATES = [JobState.SUCCEEDED] * 15 + [JobState.FAILED] * 4 + [JobState.RUNNING]
-CDN = "https://cdn.test"
-
-
-def fake_job(rng: random.Random, index: int, output: Path) -> Job:
-    """A job as the history holds it; running ones are not due for days (nothing polls them)."""
-    provider, model = rng.choice(TARGETS)
-    now = utc_now()
-    created = now - timedelta(minutes=rng.randrange(90 * 24 * 60))
-    state = rng.choice(STATES)
-    final = state is not JobState.RUNNING
-    succeeded = state is JobState.SUCCEEDED
-    return Job(
-        id=uuid.UUID(int=rng.getrandbits(128)).hex,
-        provider=provider,
-        model=model,
-        title=f"Campaign clip {index}",
-        provider_job_id=str(100_000 + index),
-        group_id=f"g{index // 3}" if index % 2 else None,
-        inputs=JobInputs(
-            video_url=f"{CDN}/video-{index}.mp4",
-            audio_url=f"{CDN}/audio-{index}.wav",
-            audio_duration=rng.uniform(3, 60),
-        ),
-        state=state,
-        stage=None if final else Stage.GENERATING,
-        output_url=f"{CDN}/out-{index}.mp4" if succeeded else None,
-        output_path=str(output) if succeeded else None,
-        thumbnail_url=f"{CDN}/thumb-{index}.jpg",
-        download_state=DownloadState.DONE if succeeded else None,
-        estimated_cost=Cost(amount=rng.uniform(100, 5000), unit=CostUnit.CREDITS, estimated=True),
-        error="AusyncLab could not make this video and gave no reason." if not succeeded and final
-        else None,
-        created_at=created,
-        updated_at=created + timedelta(minutes=3),
-        finished_at=created + timedelta(minutes=3) if final else None,
-        next_poll_at=None if final else now + timedelta(days=7),
-        sandbox=True,
-    )  # fmt: skip
-
-
-def timed(call: Callable[[], object], runs: int = RUNS) -> tuple[float, float]:
-    """Median and 95th percentile of ``call()`` in milliseconds (after one warm-up)."""
-    call()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
 
 
 def fill(data_dir: Path) -> None:
@@ -107,11 +37,9 @@ def fill(data_dir: Path) -> None:
     output = data_dir / "outputs" / "result.mp4"
     output.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "samples" / "face.mp4", output)
-    rng = random.Random(4)
-    started = time.perf_counter()
-    runtime.service.store.insert_many(fake_job(rng, index, output) for index in range(JOBS))
-    total = runtime.service.store.count()
-    print(f"history: {total:,} jobs (filled in {time.perf_counter() - started:.1f} s)")
+    store = runtime.service.store
+    took = fill_history(store, now=utc_now(), output=output, states=STATES)
+    print(f"history: {store.count():,} jobs (filled in {took:.1f} s)")
 
 
 def page_run(at: AppTest, setup: Callable[[AppTest], object] | None = None) -> Callable[[], None]:
@@ -147,14 +75,14 @@ def main() -> None:
         ]
         print(f"{'what':<52}{'median':>9}{'p95':>9}")
         for label, call in core:
-            median, p95 = timed(call)
+            median, p95 = timed(call, RUNS)
             print(f"  {label:<50}{median:8.1f}ms{p95:7.1f}ms")
         worst = 0.0
         for label, setup in cases():
             at = AppTest.from_file(APP, default_timeout=120)
             at.run()
             at.switch_page("pages/status_page.py")
-            median, p95 = timed(page_run(at, setup))
+            median, p95 = timed(page_run(at, setup), RUNS)
             worst = max(worst, p95)
             print(f"  {'page rerun (AppTest): ' + label:<50}{median:8.1f}ms{p95:7.1f}ms")
         verdict = "meets" if worst <= GOAL_MS else "MISSES"

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from pydantic import BaseModel
@@ -25,6 +25,7 @@ from lipsync_core.sandbox.state import (
     Job,
     JobFailure,
     PendingCallback,
+    ProviderStore,
     SandboxState,
     Transition,
     TransitionTable,
@@ -215,6 +216,9 @@ class GeneratedVideo:
         )
 
 
+Video = TypeVar("Video", RegisteredVideo, GeneratedVideo)
+
+
 def naive_utc(timestamp: float) -> str:
     """AusyncLab's ``created_at``: UTC without an offset, to the second."""
     moment = datetime.fromtimestamp(timestamp, UTC).replace(tzinfo=None)
@@ -225,15 +229,13 @@ def ok(result: Any) -> dict[str, Any]:
     return {"status": 200, "result": result}
 
 
-class AusyncLabStore:
+class AusyncLabStore(ProviderStore):
     """Registered and generated videos; one id sequence for both, as ids are never reused."""
 
     name = PROVIDER
 
     def __init__(self, state: SandboxState) -> None:
-        self.state = state
-        self.reset()
-        state.register_store(self)
+        super().__init__(state)
         state.register_callback_source(self.due_callbacks)
 
     def reset(self) -> None:
@@ -278,18 +280,6 @@ class AusyncLabStore:
                 due.append(item.callback(state))
         return due
 
-    def input(self, path: Path | None, url: str | None, what: str) -> Path:
-        """A job's input: its copy in the data folder when there is one, else fetched."""
-        config = self.state.config
-        return reuse_or_fetch(
-            path,
-            url,
-            self.state.inputs_dir,
-            what=what,
-            max_bytes=config.max_download_bytes,
-            timeout=config.download_timeout_seconds,
-        )
-
 
 def store_of(request: Request) -> AusyncLabStore:
     return request.app.state.store
@@ -329,10 +319,7 @@ def register_video(body: RegisterVideoBody, store: Store, request: Request) -> d
 
 @router.get("/register")
 def list_registered_videos(store: Store) -> dict[str, Any]:
-    with store.state.lock:
-        now = store.state.clock.now()
-        rows = [v.row(now, store.state) for v in store.registered.values()]
-    return _list(rows, store, "No registered videos found")
+    return _list(store, store.registered, "No registered videos found")
 
 
 @router.get("/register/{video_id}")
@@ -379,10 +366,7 @@ def generate_lipsync_v2(
 
 @router.get("/generate")
 def list_generated_videos(store: Store) -> dict[str, Any]:
-    with store.state.lock:
-        now = store.state.clock.now()
-        rows = [v.row(now, store.state) for v in store.generated.values()]
-    return _list(rows, store, "No generated videos found")
+    return _list(store, store.generated, "No generated videos found")
 
 
 @router.get("/generate/{video_id}")
@@ -406,7 +390,13 @@ def create_app(state: SandboxState) -> FastAPI:
     return app
 
 
-def _list(rows: list[dict[str, Any]], store: AusyncLabStore, empty: str) -> dict[str, Any]:
+def _list(
+    store: AusyncLabStore, videos: Mapping[int, RegisteredVideo | GeneratedVideo], empty: str
+) -> dict[str, Any]:
+    """Every video's row as of now; an empty list is a 404 saying ``empty`` if so configured."""
+    with store.state.lock:
+        now = store.state.clock.now()
+        rows = [video.row(now, store.state) for video in videos.values()]
     if not rows and store.state.config.empty_list_404:
         raise HTTPException(404, empty)
     return ok(rows)
@@ -420,16 +410,17 @@ def _check_url(url: str, what: str, refusal: str) -> None:
 
 
 def _registered(store: AusyncLabStore, video_id: int) -> RegisteredVideo:
-    video = store.registered.get(video_id)
-    if video is None:
-        raise HTTPException(404, f"Registered video {video_id} not found")
-    return video
+    return _find(store.registered, video_id, "Registered")
 
 
 def _generated(store: AusyncLabStore, video_id: int) -> GeneratedVideo:
-    video = store.generated.get(video_id)
+    return _find(store.generated, video_id, "Generated")
+
+
+def _find(videos: Mapping[int, Video], video_id: int, kind: str) -> Video:
+    video = videos.get(video_id)
     if video is None:
-        raise HTTPException(404, f"Generated video {video_id} not found")
+        raise HTTPException(404, f"{kind} video {video_id} not found")
     return video
 
 
@@ -468,7 +459,7 @@ def _new_generation(
 
 def _prepare_registration(store: AusyncLabStore, video: RegisteredVideo) -> None:
     """Fetch the source video and make its thumbnail (registration costs no render)."""
-    source = store.input(video.source_path, video.video_url, "video")
+    source = reuse_or_fetch(store.state, video.source_path, video.video_url, what="video")
     with store.state.lock:
         video.source_path = source
     store.state.changed()
@@ -482,8 +473,8 @@ def _render_generation(store: AusyncLabStore, video: GeneratedVideo) -> Callable
     """The render of a generation; its fetched inputs are kept (and saved) for a re-run."""
 
     def work() -> None:
-        video_path = store.input(video.video_path, video.video_url, "video")
-        audio_path = store.input(video.audio_path, video.audio_url, "audio")
+        video_path = reuse_or_fetch(store.state, video.video_path, video.video_url, what="video")
+        audio_path = reuse_or_fetch(store.state, video.audio_path, video.audio_url, what="audio")
         with store.state.lock:
             video.video_path, video.audio_path = video_path, audio_path
         store.state.changed()

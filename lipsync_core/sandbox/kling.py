@@ -28,7 +28,7 @@ from lipsync_core.sandbox.media_fetch import (
     fetch,
     reuse_or_fetch,
 )
-from lipsync_core.sandbox.state import Job, SandboxState, Transition, TransitionTable
+from lipsync_core.sandbox.state import Job, ProviderStore, SandboxState, Transition, TransitionTable
 
 if TYPE_CHECKING:
     from lipsync_core.faces import FaceTrack
@@ -198,13 +198,8 @@ class Task:
         }
 
 
-class KlingStore:
+class KlingStore(ProviderStore):
     name = PROVIDER
-
-    def __init__(self, state: SandboxState) -> None:
-        self.state = state
-        self.reset()
-        state.register_store(self)
 
     def reset(self) -> None:
         self.sessions: dict[str, Session] = {}
@@ -436,25 +431,18 @@ def _without_inline_sound(face: FaceChoice) -> FaceChoice:
     return face if _is_url(face.sound_file) else face.model_copy(update={"sound_file": ""})
 
 
-def _reuse_or_fetch(store: KlingStore, path: Path, url: str, what: str, max_bytes: int) -> Path:
-    timeout = store.state.config.download_timeout_seconds
-    return reuse_or_fetch(
-        path, url, store.state.inputs_dir, what=what, max_bytes=max_bytes, timeout=timeout
-    )
-
-
 def _render(store: KlingStore, task: Task) -> Callable[[], None]:
     """The task's render; after a restart its inputs come from the data folder again."""
 
     def work() -> None:
-        session, face = task.session, task.face
-        video = _reuse_or_fetch(
-            store, session.video_path, session.video_url, "video", MAX_VIDEO_BYTES
+        state, session, face = store.state, task.session, task.face
+        video = reuse_or_fetch(
+            state, session.video_path, session.video_url, what="video", max_bytes=MAX_VIDEO_BYTES
         )
-        sound = _reuse_or_fetch(
-            store, task.sound_path, face.sound_file, "sound_file", MAX_SOUND_BYTES
+        sound = reuse_or_fetch(
+            state, task.sound_path, face.sound_file, what="sound_file", max_bytes=MAX_SOUND_BYTES
         )
-        out_path = store.state.new_file("kling-lipsync", ".mp4")
+        out_path = state.new_file("kling-lipsync", ".mp4")
         result = render.kling_mix(
             video,
             sound,
@@ -465,7 +453,7 @@ def _render(store: KlingStore, task: Task) -> Callable[[], None]:
             sound_volume=face.sound_volume,
             original_audio_volume=face.original_audio_volume,
         )
-        with store.state.lock:
+        with state.lock:
             task.video_id = str(uuid.uuid4())
             task.video_file = out_path.name
             task.video_duration = _seconds_text(result.duration)

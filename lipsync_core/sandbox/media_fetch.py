@@ -18,7 +18,7 @@ from urllib.request import url2pathname
 
 import requests
 
-from lipsync_core.sandbox.state import JobFailure
+from lipsync_core.sandbox.state import JobFailure, SandboxState
 
 SCHEMES = ("http", "https", "file")
 CONNECT_TIMEOUT = 5.0
@@ -54,21 +54,25 @@ def fetch(url: str, dest_dir: Path, *, what: str, max_bytes: int, timeout: float
 
 
 def reuse_or_fetch(
+    state: SandboxState,
     path: Path | None,
     url: str | None,
-    dest_dir: Path,
     *,
     what: str,
-    max_bytes: int,
-    timeout: float,
+    max_bytes: int | None = None,
 ) -> Path:
     """A job's input: the copy fetched earlier (kept in the data folder), else fetched from
-    ``url``; without either (inline data that was not kept) the job cannot run again."""
+    ``url`` into the inputs folder within the sandbox's download limits (``max_bytes``: a
+    provider's own cap instead); without either (inline data not kept) the job cannot run again.
+    """
     if path is not None and path.is_file():
         return path
     if not url:
         raise MediaFetchError(f"The sandbox no longer has this job's {what}.")
-    return fetch(url, dest_dir, what=what, max_bytes=max_bytes, timeout=timeout)
+    config = state.config
+    limit = config.max_download_bytes if max_bytes is None else max_bytes
+    timeout = config.download_timeout_seconds
+    return fetch(url, state.inputs_dir, what=what, max_bytes=limit, timeout=timeout)
 
 
 def decode_base64(data: str, dest_dir: Path, *, what: str, max_bytes: int) -> Path:

@@ -14,11 +14,12 @@ import os
 import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import av
 
@@ -191,25 +192,35 @@ class PendingCallback:
         return cls(str(data["url"]), dict(data["payload"]), dict(data["files"]))
 
 
-class Store(Protocol):
+class ProviderStore(ABC):
     """A provider's records: cleared by ``reset``, saved by ``snapshot``, loaded by ``restore``.
 
-    ``resume`` runs after every store is restored: it re-queues the renders that never finished.
+    A store starts empty and registers itself with its state under ``name``. ``resume`` runs
+    after every store is restored: it re-queues the renders that never finished.
     """
 
     name: str
 
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.reset()
+        state.register_store(self)
+
+    @abstractmethod
     def reset(self) -> None: ...
 
+    @abstractmethod
     def snapshot(self) -> dict[str, Any]: ...
 
+    @abstractmethod
     def restore(self, data: dict[str, Any]) -> None: ...
 
+    @abstractmethod
     def resume(self) -> None: ...
 
 
 CallbackSource = Callable[[float], list[PendingCallback]]
-S = TypeVar("S", bound=Store)
+S = TypeVar("S", bound=ProviderStore)
 
 
 class SandboxState:
@@ -231,7 +242,7 @@ class SandboxState:
         self.errors: list[BaseException] = []
         self.callbacks_sent: list[tuple[str, dict[str, Any], bool]] = []
         self.pending_callbacks: list[PendingCallback] = []
-        self._stores: dict[str, Store] = {}
+        self._stores: dict[str, ProviderStore] = {}
         self._callback_sources: list[CallbackSource] = []
         self._executor = ThreadPoolExecutor(config.render_workers, "sandbox-render")
         self._in_flight = 0
@@ -249,13 +260,11 @@ class SandboxState:
     def reset(self) -> None:
         """Forget every job, fault, logged request, error and sent callback."""
         with self.lock:
-            for store in self._stores.values():
-                store.reset()
+            self._forget_all()
             self.faults.clear()
             self.request_log.clear()
             self.errors.clear()
             self.callbacks_sent.clear()
-            self.pending_callbacks.clear()
         self.changed()
 
     def record_request(self, record: RequestRecord) -> None:
@@ -418,6 +427,7 @@ class SandboxState:
             self.clock.resume(offset)
 
     def _forget_all(self) -> None:
+        """Forget what a state file holds: every provider's records and undelivered callbacks."""
         with self.lock:
             for store in self._stores.values():
                 store.reset()

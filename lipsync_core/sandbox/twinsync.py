@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 
 from lipsync_core.sandbox import render
 from lipsync_core.sandbox.media_fetch import MediaFetchError, reuse_or_fetch
-from lipsync_core.sandbox.state import Job, SandboxState, Transition, TransitionTable
+from lipsync_core.sandbox.state import Job, ProviderStore, SandboxState, Transition, TransitionTable
 
 PROVIDER = "twinsync"
 TABLE = TransitionTable(
@@ -92,13 +92,8 @@ class Task:
         )
 
 
-class TwinSyncStore:
+class TwinSyncStore(ProviderStore):
     name = PROVIDER
-
-    def __init__(self, state: SandboxState) -> None:
-        self.state = state
-        self.reset()
-        state.register_store(self)
 
     def reset(self) -> None:
         self.tasks: dict[str, Task] = {}
@@ -151,8 +146,8 @@ def submit(
     if missing or audio_url is None or video_url is None:
         return answer(200, f"{BAD_PARAMETERS}: {', '.join(missing)} missing.")
     try:
-        audio = _fetch(store, audio_url, "audio")
-        video = _fetch(store, video_url, "video")
+        audio = reuse_or_fetch(store.state, None, audio_url, what="audio")
+        video = reuse_or_fetch(store.state, None, video_url, what="video")
     except MediaFetchError as exc:
         return answer(202, f"{BAD_MEDIA}: {exc}")
     with store.state.lock:
@@ -188,24 +183,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return answer(200, f"{BAD_PARAMETERS}.")
 
 
-def _fetch(store: TwinSyncStore, url: str, what: str, kept: Path | None = None) -> Path:
-    config = store.state.config
-    return reuse_or_fetch(
-        kept,
-        url,
-        store.state.inputs_dir,
-        what=what,
-        max_bytes=config.max_download_bytes,
-        timeout=config.download_timeout_seconds,
-    )
-
-
 def _render(store: TwinSyncStore, task: Task) -> Callable[[], None]:
     """The task's render; after a restart its inputs come from the data folder again."""
 
     def work() -> None:
-        video = _fetch(store, task.video_url, "video", task.video_path)
-        audio = _fetch(store, task.audio_url, "audio", task.audio_path)
+        video = reuse_or_fetch(store.state, task.video_path, task.video_url, what="video")
+        audio = reuse_or_fetch(store.state, task.audio_path, task.audio_url, what="audio")
         out_path = store.state.new_file(f"twinsync-{task.id}", ".mp4")
         render.fit_to_audio(video, audio, out_path, sync_mode="loop")
         with store.state.lock:

@@ -1,4 +1,6 @@
-"""Real media written with PyAV into temporary folders, and a real HTTP server that counts bytes."""
+"""Real media written with PyAV into temporary folders, a real HTTP server that counts bytes, and
+job services over a real SQLite file that run on the embedded sandbox and its clock.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +10,28 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from fractions import Fraction
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
 import pytest
+
+from lipsync_core.config import Settings, load_settings
+from lipsync_core.flows.clients import client_factories
+from lipsync_core.jobs import JobInputs, JobService, JobStore
+from lipsync_core.sandbox import SandboxServer
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SAMPLE_VIDEO = SAMPLES / "face.mp4"
 SAMPLE_SPEECH = SAMPLES / "speech.wav"
 
 Frames = Callable[[int, int, int], np.ndarray]
+MakeService = Callable[..., JobService]
 
 
 def gradient_frame(index: int, width: int, height: int) -> np.ndarray:
@@ -163,6 +174,53 @@ def faceless_clip(media_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def big_clip(media_dir: Path) -> Path:
     return write_noise_clip(media_dir / "big.mp4")
+
+
+@pytest.fixture(scope="session")
+def small_media(media_dir: Path) -> JobInputs:
+    """A 2 s 320×240 clip and a 2 s tone: renders fast, fine for AusyncLab and TwinSync."""
+    video = write_clip(media_dir / "clip.mp4", seconds=2.0, audio_seconds=2.0)
+    audio = write_wav(media_dir / "tone.wav", seconds=2.0)
+    return JobInputs(video_path=str(video), audio_path=str(audio), video_name="clip.mp4")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Every provider on the sandbox, with the data folder (and its database) in ``tmp_path``."""
+    environ = {"LIPSYNC_SANDBOX": "on", "LIPSYNC_DATA_DIR": str(tmp_path / "data")}
+    return load_settings(environ, secrets_path=None)
+
+
+def sandbox_now(sandbox: SandboxServer) -> datetime:
+    """The sandbox clock's time, as the services made by ``make_service`` see it."""
+    return datetime.fromtimestamp(sandbox.clock.now(), UTC)
+
+
+@pytest.fixture
+def make_service(sandbox: SandboxServer, settings: Settings) -> Iterator[MakeService]:
+    """A new service (as after a restart) over the same database file, on the sandbox clock.
+
+    ``timeout`` is the clients' HTTP timeout; other keywords go to :class:`JobService`.
+    Every service made is closed at teardown.
+    """
+    made: list[JobService] = []
+
+    def make(*, timeout: float = 30.0, **options: Any) -> JobService:
+        factories = client_factories(settings, sandbox_base_urls=sandbox.base_urls, timeout=timeout)
+        store = JobStore(settings.database_url)
+        clock = partial(sandbox_now, sandbox)
+        made.append(JobService(store, factories, settings, clock=clock, **options))
+        return made[-1]
+
+    yield make
+    for service in made:
+        service.close()
+
+
+@pytest.fixture
+def service(make_service: MakeService) -> JobService:
+    """The one service most tests need: ``make_service()`` with its defaults."""
+    return make_service()
 
 
 @dataclass

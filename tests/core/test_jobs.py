@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -32,51 +30,9 @@ from lipsync_core.jobs import (
     public_url_for,
 )
 from lipsync_core.sandbox import SandboxServer
+from tests.core.conftest import MakeService, sandbox_now
 
 GENERATE = r"/generate$"
-MakeService = Callable[..., JobService]
-
-
-@pytest.fixture(scope="module")
-def small_media(
-    tmp_path_factory: pytest.TempPathFactory,
-    clip_writer: Callable[..., Path],
-    wav_writer: Callable[..., Path],
-) -> JobInputs:
-    """A 2 s 320×240 clip and a 2 s tone: renders fast, fine for AusyncLab and TwinSync."""
-    folder = tmp_path_factory.mktemp("job-media")
-    video = clip_writer(folder / "clip.mp4", seconds=2.0, audio_seconds=2.0)
-    audio = wav_writer(folder / "tone.wav", seconds=2.0)
-    return JobInputs(video_path=str(video), audio_path=str(audio), video_name="clip.mp4")
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    environ = {"LIPSYNC_SANDBOX": "on", "LIPSYNC_DATA_DIR": str(tmp_path / "data")}
-    return load_settings(environ, secrets_path=None)
-
-
-@pytest.fixture
-def make_service(sandbox: SandboxServer, settings: Settings) -> Iterator[MakeService]:
-    """A new service (as after a restart) over the same database file, on the sandbox clock."""
-
-    made: list[JobService] = []
-
-    def make(**options: Any) -> JobService:
-        factories = client_factories(settings, sandbox_base_urls=sandbox.base_urls)
-        clock = lambda: datetime.fromtimestamp(sandbox.clock.now(), UTC)  # noqa: E731
-        store = JobStore(settings.database_url)
-        made.append(JobService(store, factories, settings, clock=clock, **options))
-        return made[-1]
-
-    yield make
-    for service in made:
-        service.close()
-
-
-@pytest.fixture
-def service(make_service: MakeService) -> JobService:
-    return make_service()
 
 
 def run_until_final(
@@ -308,10 +264,6 @@ def test_an_uploaded_file_gets_an_address_under_the_public_base(tmp_path: Path) 
     assert public_url_for(upload, settings) == "https://x.test/uploads/my%20clip.mp4"
     with pytest.raises(ConfigurationError):
         public_url_for(tmp_path / "elsewhere.mp4", settings)
-
-
-def sandbox_now(sandbox: SandboxServer) -> datetime:
-    return datetime.fromtimestamp(sandbox.clock.now(), UTC)
 
 
 @pytest.fixture

@@ -3,68 +3,23 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
 
-from lipsync_core.config import Settings, load_settings
 from lipsync_core.downloads import DownloadError, download
-from lipsync_core.flows.clients import client_factories
 from lipsync_core.jobs import (
     CostUnit,
     Job,
     JobInputs,
     JobService,
     JobState,
-    JobStore,
     Stage,
 )
 from lipsync_core.sandbox import SandboxServer
 from lipsync_core.store import JobFilter
-
-MakeService = Callable[..., JobService]
-
-
-@pytest.fixture(scope="module")
-def small_media(
-    tmp_path_factory: pytest.TempPathFactory,
-    clip_writer: Callable[..., Path],
-    wav_writer: Callable[..., Path],
-) -> JobInputs:
-    folder = tmp_path_factory.mktemp("history-media")
-    video = clip_writer(folder / "clip.mp4", seconds=2.0, audio_seconds=2.0)
-    audio = wav_writer(folder / "tone.wav", seconds=2.0)
-    return JobInputs(video_path=str(video), audio_path=str(audio), video_name="clip.mp4")
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    environ = {"LIPSYNC_SANDBOX": "on", "LIPSYNC_DATA_DIR": str(tmp_path / "data")}
-    return load_settings(environ, secrets_path=None)
-
-
-@pytest.fixture
-def make_service(sandbox: SandboxServer, settings: Settings) -> Iterator[MakeService]:
-    made: list[JobService] = []
-
-    def make(**options) -> JobService:
-        factories = client_factories(settings, sandbox_base_urls=sandbox.base_urls)
-        clock = lambda: datetime.fromtimestamp(sandbox.clock.now(), UTC)  # noqa: E731
-        store = JobStore(settings.database_url)
-        made.append(JobService(store, factories, settings, clock=clock, **options))
-        return made[-1]
-
-    yield make
-    for service in made:
-        service.close()
-
-
-@pytest.fixture
-def service(make_service: MakeService) -> JobService:
-    return make_service()
+from tests.core.conftest import MakeService
 
 
 def finish(service: JobService, sandbox: SandboxServer, job: Job, **refresh) -> Job:

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from lipsync_core.config import Settings, load_settings
-from lipsync_core.flows.clients import client_factories
 from lipsync_core.flows.common import tagged_name
 from lipsync_core.jobs import (
     Job,
@@ -25,53 +22,15 @@ from lipsync_core.jobs import (
     JobOptions,
     JobService,
     JobState,
-    JobStore,
     KlingFace,
     PollPolicy,
     Stage,
 )
 from lipsync_core.providers.ausynclab import AusyncLabClient
 from lipsync_core.sandbox import SandboxServer
+from tests.core.conftest import MakeService, sandbox_now
 
-MakeService = Callable[..., JobService]
 GRACE = PollPolicy().submit_grace
-
-
-@pytest.fixture(scope="module")
-def small_media(
-    tmp_path_factory: pytest.TempPathFactory,
-    clip_writer: Callable[..., Path],
-    wav_writer: Callable[..., Path],
-) -> JobInputs:
-    folder = tmp_path_factory.mktemp("recovery-media")
-    video = clip_writer(folder / "clip.mp4", seconds=2.0, audio_seconds=2.0)
-    audio = wav_writer(folder / "tone.wav", seconds=2.0)
-    return JobInputs(video_path=str(video), audio_path=str(audio), video_name="clip.mp4")
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    environ = {"LIPSYNC_SANDBOX": "on", "LIPSYNC_DATA_DIR": str(tmp_path / "data")}
-    return load_settings(environ, secrets_path=None)
-
-
-def sandbox_now(sandbox: SandboxServer) -> datetime:
-    return datetime.fromtimestamp(sandbox.clock.now(), UTC)
-
-
-@pytest.fixture
-def make_service(sandbox: SandboxServer, settings: Settings) -> Iterator[MakeService]:
-    made: list[JobService] = []
-
-    def make(*, timeout: float = 30.0) -> JobService:
-        factories = client_factories(settings, sandbox_base_urls=sandbox.base_urls, timeout=timeout)
-        store = JobStore(settings.database_url)
-        made.append(JobService(store, factories, settings, clock=lambda: sandbox_now(sandbox)))
-        return made[-1]
-
-    yield make
-    for service in made:
-        service.close()
 
 
 def intent(sandbox: SandboxServer, provider: str, model: str, inputs: JobInputs, **fields) -> Job:

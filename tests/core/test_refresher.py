@@ -5,11 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
-from lipsync_core.config import Settings, load_settings
+from lipsync_core.config import Settings
 from lipsync_core.flows.clients import ClientPool, client_factories
 from lipsync_core.jobs import JobInputs, JobService, JobState, JobStore, PollPolicy
 from lipsync_core.refresher import Refresher, shared_refresher, stop_shared_refresher
@@ -18,27 +17,9 @@ from lipsync_core.sandbox import SandboxServer
 FAST = PollPolicy(steps=((60.0, 0.2),))
 
 
-@pytest.fixture(scope="module")
-def small_media(
-    tmp_path_factory: pytest.TempPathFactory,
-    clip_writer: Callable[..., Path],
-    wav_writer: Callable[..., Path],
-) -> JobInputs:
-    folder = tmp_path_factory.mktemp("refresher-media")
-    video = clip_writer(folder / "clip.mp4", seconds=2.0, audio_seconds=2.0)
-    audio = wav_writer(folder / "tone.wav", seconds=2.0)
-    return JobInputs(video_path=str(video), audio_path=str(audio))
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    environ = {"LIPSYNC_SANDBOX": "on", "LIPSYNC_DATA_DIR": str(tmp_path / "data")}
-    return load_settings(environ, secrets_path=None)
-
-
 @pytest.fixture
 def service(sandbox: SandboxServer, settings: Settings) -> Iterator[JobService]:
-    """A service on real time, checking every 0.2 s."""
+    """A service on real time (not the sandbox clock of the shared one), checking every 0.2 s."""
     factories = client_factories(settings, sandbox_base_urls=sandbox.base_urls)
     service = JobService(JobStore(settings.database_url), factories, settings, policy=FAST)
     yield service

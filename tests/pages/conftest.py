@@ -1,8 +1,9 @@
 """AppTest harness: the real app over a fresh data directory, its sandbox and job service.
 
 Each test gets the process-wide runtime built anew in a temporary working directory (so no
-developer's ``.streamlit/secrets.toml`` can make a test go live), with fast sandbox jobs; the
-sandbox and the refresher are stopped afterwards.
+developer's ``.streamlit/secrets.toml`` can make a test go live), with fast sandbox jobs (a module
+overrides ``sandbox_job_seconds`` for slower ones); the sandbox, the receiver and the refresher
+are stopped afterwards.
 """
 
 from __future__ import annotations
@@ -24,15 +25,23 @@ APP_TIMEOUT = 60
 
 
 @pytest.fixture
-def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
-    """The app's runtime over ``tmp_path`` (sandbox for every provider, 1 s jobs)."""
+def sandbox_job_seconds() -> str:
+    """``LIPSYNC_SANDBOX_JOB_SECONDS`` for ``runtime``: 1 s jobs; a test module may override it."""
+    return "1"
+
+
+@pytest.fixture
+def runtime(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox_job_seconds: str
+) -> Iterator[Runtime]:
+    """The app's runtime over ``tmp_path`` (sandbox for every provider, ``sandbox_job_seconds``)."""
     monkeypatch.chdir(tmp_path)
     for provider in PROVIDERS:
         monkeypatch.delenv(f"{provider.upper()}_API_KEY", raising=False)
         monkeypatch.delenv(f"{provider.upper()}_BASE_URL", raising=False)
     monkeypatch.setenv("LIPSYNC_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LIPSYNC_SANDBOX", "auto")
-    monkeypatch.setenv("LIPSYNC_SANDBOX_JOB_SECONDS", "1")
+    monkeypatch.setenv("LIPSYNC_SANDBOX_JOB_SECONDS", sandbox_job_seconds)
     monkeypatch.delenv("LIPSYNC_DATABASE_URL", raising=False)
     monkeypatch.delenv("LIPSYNC_PUBLIC_BASE_URL", raising=False)
     forget_runtime()

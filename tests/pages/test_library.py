@@ -6,14 +6,12 @@ the clock on (with the shared 1 s jobs, "PENDING" would be a race against the wa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lipsync_core.config import PROVIDERS
 from lipsync_core.providers.ausynclab import AusyncLabClient, AusyncLabState
 from lipsync_core.store import JobFilter
 from tests.pages.conftest import APP, APP_TIMEOUT, forget_runtime
@@ -25,24 +23,9 @@ JOB_SECONDS = 300
 
 
 @pytest.fixture
-def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
-    """The shared ``runtime`` fixture's runtime, with jobs that wait for the test's clock."""
-    monkeypatch.chdir(tmp_path)
-    for provider in PROVIDERS:
-        monkeypatch.delenv(f"{provider.upper()}_API_KEY", raising=False)
-        monkeypatch.delenv(f"{provider.upper()}_BASE_URL", raising=False)
-    monkeypatch.setenv("LIPSYNC_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LIPSYNC_SANDBOX", "auto")
-    monkeypatch.setenv("LIPSYNC_SANDBOX_JOB_SECONDS", str(JOB_SECONDS))
-    monkeypatch.delenv("LIPSYNC_DATABASE_URL", raising=False)
-    monkeypatch.delenv("LIPSYNC_PUBLIC_BASE_URL", raising=False)
-    forget_runtime()
-    built = get_runtime()
-    yield built
-    forget_runtime()
-    if built.sandbox is not None:
-        built.sandbox.stop()
-    built.service.store.close()
+def sandbox_job_seconds() -> str:
+    """Jobs that wait for the test's clock (the shared ``runtime`` reads this)."""
+    return str(JOB_SECONDS)
 
 
 def client_of(runtime: Runtime) -> AusyncLabClient:
