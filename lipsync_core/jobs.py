@@ -11,10 +11,12 @@ process, shared by every browser session; the pages only read the history.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from lipsync_core import limits, media
+from lipsync_core import limits, media, pricing
 from lipsync_core.config import Connection, Settings
 from lipsync_core.downloads import (
     IMAGE_SUFFIXES,
@@ -66,17 +68,19 @@ from lipsync_core.flows.twinsync import TwinSyncFlow
 from lipsync_core.providers.ausynclab import LipsyncCallback, RegistrationCallback
 from lipsync_core.store import ComparisonGroup, JobFilter, JobStore
 
-try:
-    from lipsync_core import pricing
-except ImportError:  # pricing.py is written separately; until it exists estimates are unknown
-    pricing = None
-
 logger = logging.getLogger(__name__)
 
 FLOWS = {"ausynclab": AusyncLabFlow(), "kling": KlingFlow(), "twinsync": TwinSyncFlow()}
 # Providers whose refresh reads one list for all their jobs, so every active job goes along.
 BATCHED = frozenset({"ausynclab"})
 UPDATE_ATTEMPTS = 10
+# Every unit an estimate can come in (lipsync_core.pricing.Unit) as the unit of a job's cost.
+COST_UNITS: dict[pricing.Unit, CostUnit] = {
+    "credits": CostUnit.CREDITS,
+    "PTC": CostUnit.PTC,
+    "currency": CostUnit.CURRENCY,
+    "unknown": CostUnit.UNKNOWN,
+}
 
 
 class JobNotFoundError(LipsyncError):
@@ -600,22 +604,64 @@ class JobService:
         return 1
 
 
-def estimate_cost(provider: str, model: str, audio_seconds: float | None) -> Cost | None:
-    """The pricing hook: ``pricing.estimate`` for the audio's length, or ``None`` if unknown."""
-    if pricing is None or audio_seconds is None:
+def estimate_cost(
+    provider: str,
+    model: str,
+    audio_seconds: float | None,
+    *,
+    twinsync_price_per_second: float | None = None,
+) -> Cost | None:
+    """``pricing.estimate`` for the audio's length as a job's cost; ``None`` if it has none.
+
+    ``twinsync_price_per_second`` is the user's own TwinSync price, in their currency: with it,
+    a TwinSync estimate is a :attr:`CostUnit.CURRENCY` amount.
+    """
+    if audio_seconds is None:
         return None
     try:
-        estimate = pricing.estimate(provider, model, audio_seconds)
+        estimate = pricing.estimate(
+            provider, model, audio_seconds, twinsync_price_per_second=twinsync_price_per_second
+        )
     except (LipsyncError, ValueError, KeyError) as exc:
         logger.info("no estimate for %s/%s: %s", provider, model, exc)
         return None
-    unit = str(getattr(estimate.unit, "value", estimate.unit))
     return Cost(
         amount=estimate.amount,
-        unit=CostUnit(unit) if unit in CostUnit.__members__.values() else CostUnit.UNKNOWN,
+        unit=COST_UNITS[estimate.unit],
         estimated=True,
         explanation=estimate.explanation,
     )
+
+
+def intent_key(
+    targets: Iterable[tuple[str, str]],
+    inputs: JobInputs,
+    options: JobOptions,
+    title: str | None,
+    salt: str,
+) -> str:
+    """The ``idempotency_key`` of one intended submission (``JobService.submit``/``submit_group``).
+
+    A hash of everything the submission asks for: the same targets, inputs, options and title
+    with the same ``salt`` always give the same key, so sending that form again (a double
+    click, a rerun, a retry after a lost answer) returns the jobs already made instead of
+    paying twice; a change to any of them, or to the salt, gives a new key and so new jobs.
+
+    ``targets`` (provider, model) pairs are a set: their order and repeats do not change the
+    key, because the service makes one job per pair and its own key per pair whatever the
+    order. ``salt`` tells apart submissions that are meant to be different although the form is
+    the same: two people's, or one person's deliberate "send the same again" (the pages use a
+    nonce per browser session, drawn again on request).
+    """
+    content = {
+        "targets": sorted({(provider, model) for provider, model in targets}),
+        "inputs": inputs.model_dump(mode="json"),
+        "options": options.model_dump(mode="json"),
+        "title": title,
+        "salt": salt,
+    }
+    blob = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return "intent-" + hashlib.sha256(blob.encode()).hexdigest()[:40]
 
 
 def _job_key(key: str | None, provider: str, model: str) -> str | None:
@@ -785,6 +831,7 @@ __all__ = [
     "SubmissionError",
     "client_factories",
     "estimate_cost",
+    "intent_key",
     "map_provider_state",
     "public_url_for",
 ]

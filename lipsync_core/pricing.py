@@ -80,13 +80,16 @@ class CostEstimate:
 class ConversionRates(BaseModel):
     """What one unit of each provider's money costs in ``currency``; the user can change them.
 
-    Defaults:
+    Defaults (said in plain words, for people, in :data:`RATE_SOURCES`):
 
     - ``ptc = 1.0``: ASSUMPTION — 302.ai sells PTC at 1 PTC = 1 USD on its pricing page; the
       seed document gives prices in PTC only.
     - ``ausynclab_credit = None``: AusyncLab publishes no price for a credit (shared/seeds/000
       gives credits per second only), so none is assumed; until the user enters the price from
       their plan, AusyncLab costs stay in credits and totals list them as not converted.
+
+    The user's own TwinSync price is not a rate (it is already in ``currency``): it goes to
+    :func:`estimate` as ``twinsync_price_per_second``, default ``None``.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -94,6 +97,20 @@ class ConversionRates(BaseModel):
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     ptc: float | None = Field(default=1.0, ge=0)
     ausynclab_credit: float | None = Field(default=None, ge=0)
+
+
+# Where each default rate comes from, one sentence per rate a person can set: the fields of
+# ConversionRates, and estimate()'s twinsync_price_per_second. Shown next to the rates.
+RATE_SOURCES: dict[str, str] = {
+    "ptc": "302.ai sells 1 PTC for 1 USD (assumption: its document gives prices in PTC only).",
+    "ausynclab_credit": (
+        "AusyncLab publishes no price per credit (its document gives credits per second "
+        "only): enter what a credit costs on your plan."
+    ),
+    "twinsync_price_per_second": (
+        "TwinSync publishes no prices: enter the price per second you were quoted."
+    ),
+}
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from lipsync_core import media
 from lipsync_core.errors import LipsyncError, MediaValidationError, provider_display_name
 from lipsync_core.pricing import PRICES, estimate, to_currency
 from ui import keys
-from ui.compare_rates import PriceSettings
 from ui.library_sources import AUDIO_TYPES, VIDEO_TYPES, Upload
+from ui.rates import PriceSettings
 
 
 def render_estimate(settings: PriceSettings) -> None:

@@ -12,7 +12,7 @@ from lipsync_core.errors import provider_display_name
 from lipsync_core.pricing import PRICES, Price, estimate, to_currency
 from ui import keys
 from ui.compare_estimate import render_estimate
-from ui.compare_rates import PriceSettings, render_rates
+from ui.rates import ON_COMPARE, PriceSettings, render_rate_sources, render_rates
 
 SECONDS = range(1, 61)
 UNIT_WORDS = {"credits": "credits", "PTC": "PTC (302.ai)", "unknown": "not published"}
@@ -26,7 +26,9 @@ def render_prices() -> PriceSettings:
     """The price table, the rates, the chart and the estimate box; returns the rates set."""
     st.dataframe(price_table(PRICES.values()), hide_index=True, width="stretch")
     st.subheader("In your currency")
-    settings = render_rates()
+    settings = render_rates(ON_COMPARE)
+    with st.expander("Defaults and where they come from"):
+        render_rate_sources()
     curve, missing = cost_curve(settings)
     title_col, scale_col = st.columns([3, 1])
     title_col.markdown(f"**Cost of one job by length of audio ({settings.rates.currency})**")

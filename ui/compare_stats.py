@@ -147,7 +147,7 @@ def _currency_column(currency: str) -> st.column_config.Column:
     return st.column_config.NumberColumn(
         f"Cost per output second ({currency})",
         format="%.4f",
-        help="Converted with the rates set under Prices; empty where no rate is set.",
+        help="Converted with the rates set under Prices (also set on Submit); empty where none is.",
     )
 
 

@@ -3,6 +3,11 @@
 # -- app frame ------------------------------------------------------------------------------------
 NONCE = "session_nonce"  # per-browser-session salt for idempotency keys
 
+# -- conversion rates: one value for the submit and compare pages (ui/rates.py) -------------------
+# The PriceSettings last set on either page (currency, PTC and credit rates, TwinSync price):
+# the one value both pages read and write. Each page's rate widgets are filled from it.
+RATES = "rates"
+
 # -- submit page ----------------------------------------------------------------------------------
 SUBMIT_SAMPLE = "submit_sample"  # the "Try the sample media" button
 SUBMIT_MODE = {"video": "submit_video_mode", "audio": "submit_audio_mode"}  # link or file
@@ -13,10 +18,11 @@ SUBMIT_TITLE = "submit_title"
 SUBMIT_SYNC_MODE = "submit_sync_mode"
 SUBMIT_PRIME_ROUTE = "submit_prime_route"  # register / direct (v2) / a registered video
 SUBMIT_REGISTERED_VIDEO = "submit_registered_video"
+# The rates editor's widgets on this page (their value is kept in RATES).
 SUBMIT_CURRENCY = "submit_currency"
-SUBMIT_CREDIT_RATE = "submit_credit_rate"  # the price of one AusyncLab credit, in the currency
-SUBMIT_PTC_RATE = "submit_ptc_rate"  # the user's own price of one PTC, in the currency
-SUBMIT_TWINSYNC_PRICE = "submit_twinsync_price"  # the user's TwinSync price per second
+SUBMIT_PTC_RATE = "submit_ptc_rate"  # the price of one 302.ai PTC in the currency
+SUBMIT_CREDIT_RATE = "submit_credit_rate"  # the price of one AusyncLab credit
+SUBMIT_TWINSYNC_PRICE = "submit_twinsync_price"  # the user's TwinSync price per audio second
 SUBMIT_THRESHOLD = "submit_threshold"  # confirm above this total, in the currency
 SUBMIT_CREDIT_THRESHOLD = "submit_credit_threshold"  # confirm above this many AusyncLab credits
 SUBMIT_BUTTON = "submit_button"
@@ -58,12 +64,12 @@ def card_action(job_id: str, action: str) -> str:
 
 
 # -- compare page ---------------------------------------------------------------------------------
-COMPARE_CURRENCY = "compare_currency"  # the currency of the price chart and estimates
+# The rates editor's widgets on this page (their value is kept in RATES).
+COMPARE_CURRENCY = "compare_currency"
 COMPARE_PTC_RATE = "compare_ptc_rate"  # the price of one 302.ai PTC in the currency
 COMPARE_CREDIT_RATE = "compare_credit_rate"  # the price of one AusyncLab credit
 COMPARE_TWINSYNC_PRICE = "compare_twinsync_price"  # the user's TwinSync price per audio second
 COMPARE_RATES_RESET = "compare_rates_reset"
-COMPARE_RATES = "compare_rates"  # the PriceSettings last set (kept across page switches)
 COMPARE_DURATION = "compare_duration"  # "estimate for my file": seconds typed in
 COMPARE_FILE = "compare_file"  # "estimate for my file": the uploaded file
 COMPARE_FILE_SECONDS = "compare_file_seconds"  # probed lengths by upload id

@@ -2,8 +2,9 @@
 unit (AusyncLab credits, 302.ai PTC) and in the chosen currency, and when to ask before sending.
 
 Prices, estimates and conversions are the core's (``lipsync_core.pricing``). The person sets the
-currency, the rates the documents do not give (an AusyncLab credit, their TwinSync price), and
-two limits above which sending asks first: one on the total in the currency, one on AusyncLab
+currency and the rates the documents do not give (an AusyncLab credit, their TwinSync price) in
+the rates editor shared with the compare page (``ui.rates``: set once, used on both), and two
+limits above which sending asks first: one on the total in the currency, one on AusyncLab
 credits, because credits often have no price in the currency. Nova always shows a warning.
 """
 
@@ -17,10 +18,10 @@ import streamlit as st
 from lipsync_core import pricing
 from lipsync_core.pricing import ConversionRates, CostEstimate, Total
 from ui import keys
+from ui.rates import ON_SUBMIT, render_rates
 from ui.runtime import Runtime
 from ui.submit_options import Target, target_label
 
-CURRENCIES = ("USD", "EUR", "GBP", "VND", "CNY", "JPY")
 DEFAULT_LIMIT = 5.0
 DEFAULT_CREDIT_LIMIT = 10_000.0
 UNMEASURED = "The audio's length could not be measured, so the cost is not known."
@@ -71,22 +72,12 @@ def render_cost(
 
 
 def _settings() -> CostSettings:
+    """The shared rates (also set on the compare page), and this page's two limits."""
     with st.expander("Prices and when to ask before sending"):
-        left, middle, right = st.columns(3)
-        currency = left.selectbox("Currency", CURRENCIES, key=keys.SUBMIT_CURRENCY)
-        ptc = middle.number_input(
-            f"One PTC (302.ai, for Kling) in {currency}", min_value=0.0, value=1.0, step=0.1,
-            key=keys.SUBMIT_PTC_RATE,
-        )  # fmt: skip
-        credit = right.number_input(
-            f"One AusyncLab credit in {currency}", min_value=0.0, value=None, step=0.0001,
-            format="%.4f", key=keys.SUBMIT_CREDIT_RATE, placeholder="not set: your plan's price",
-        )  # fmt: skip
-        twinsync = left.number_input(
-            f"Your TwinSync price per second, in {currency}", min_value=0.0, value=None,
-            step=0.01, key=keys.SUBMIT_TWINSYNC_PRICE, placeholder="TwinSync publishes none",
-        )  # fmt: skip
-        limit = middle.number_input(
+        prices = render_rates(ON_SUBMIT)
+        currency = prices.rates.currency
+        left, right = st.columns(2)
+        limit = left.number_input(
             f"Ask first above this total ({currency})", min_value=0.0, value=DEFAULT_LIMIT,
             step=1.0, key=keys.SUBMIT_THRESHOLD,
         )  # fmt: skip
@@ -94,8 +85,7 @@ def _settings() -> CostSettings:
             "Ask first above this many AusyncLab credits", min_value=0.0,
             value=DEFAULT_CREDIT_LIMIT, step=1000.0, key=keys.SUBMIT_CREDIT_THRESHOLD,
         )  # fmt: skip
-    rates = ConversionRates(currency=currency, ptc=ptc, ausynclab_credit=credit)
-    return CostSettings(rates, twinsync, limit, credit_limit)
+    return CostSettings(prices.rates, prices.twinsync_per_second, limit, credit_limit)
 
 
 def nova_warning(audio_seconds: float | None) -> str:

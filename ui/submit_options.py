@@ -11,21 +11,12 @@ import streamlit as st
 from lipsync_core.errors import LipsyncError, provider_display_name
 from lipsync_core.flows.clients import client_factories
 from lipsync_core.flows.model import MODELS, JobOptions, JobState, map_provider_state
-from lipsync_core.providers.ausynclab import SyncMode
+from lipsync_core.providers.ausynclab import SYNC_MODE_DESCRIPTIONS, SyncMode
 from ui import keys
 from ui.runtime import Runtime
 
 Target = tuple[str, str]
 MODEL_NAMES = {"prime": "Prime", "nova": "Nova"}
-# AusyncLab's document lists the modes without saying what they do; these lines say what the
-# names mean (and what the sandbox renders), so a person can choose.
-SYNC_MODE_HELP = {
-    SyncMode.LOOP: "repeat the video until the audio ends (AusyncLab's default)",
-    SyncMode.BOUNCE: "play the video forward, then backward, until the audio ends",
-    SyncMode.CUT_OFF: "stop at whichever of the video and the audio is shorter",
-    SyncMode.SILENCE: "keep both whole: pad the shorter one with silence or a held last frame",
-    SyncMode.REMAP: "stretch or squeeze the video to the audio's length",
-}
 REGISTER, DIRECT, REGISTERED = "register", "direct", "registered"
 PRIME_ROUTES = {
     REGISTER: "Register this video, then generate (Prime's documented way)",
@@ -53,6 +44,11 @@ def target_label(provider: str, model: str) -> str:
 def and_list(names: Sequence[str]) -> str:
     """``A``, ``A and B``, ``A, B and C``."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def sync_mode_words(sync_mode: str) -> str:
+    """``bounce: play the video forward, then backward, …``: the mode and what it does."""
+    return f"{sync_mode}: {SYNC_MODE_DESCRIPTIONS[SyncMode(sync_mode)]}"
 
 
 def all_targets(runtime: Runtime) -> list[Target]:
@@ -88,8 +84,8 @@ def ausynclab_options(chosen: list[Target], runtime: Runtime) -> AusyncLabChoice
     if "nova" in models or route == DIRECT:
         sync_mode = st.selectbox(
             "Sync mode (when the video and the audio differ in length)",
-            [mode.value for mode in SYNC_MODE_HELP],
-            format_func=lambda mode: f"{mode}: {SYNC_MODE_HELP[SyncMode(mode)]}",
+            [mode.value for mode in SYNC_MODE_DESCRIPTIONS],
+            format_func=sync_mode_words,
             key=keys.SUBMIT_SYNC_MODE,
         )
     options = JobOptions(sync_mode=sync_mode, use_v2=route == DIRECT)

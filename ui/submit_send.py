@@ -1,15 +1,14 @@
 """Sending the form: one submission key per intended submission, the cost confirmation, the result.
 
-The submission key is a hash of what the form asks for plus this browser session's nonce, and the
-core turns it into one job per provider/model: a double click, a rerun or a click on an
-unchanged form returns the jobs already sent instead of sending again. "Send the same again"
-draws a new nonce, which is how a person asks for new jobs with the same media.
+The submission key is the core's :func:`~lipsync_core.jobs.intent_key` of what the form asks
+for, salted with this browser session's nonce, and the core turns it into one job per
+provider/model: a double click, a rerun or a click on an unchanged form returns the jobs already
+sent instead of sending again. "Send the same again" draws a new nonce, which is how a person
+asks for new jobs with the same media.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import streamlit as st
 
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.model import MODELS, Job, JobInputs, JobOptions, JobState
+from lipsync_core.jobs import intent_key
 from ui import keys
 from ui.runtime import Runtime
 from ui.submit_cost import CostSummary
@@ -35,7 +35,8 @@ class Submission:
 
     @property
     def key(self) -> str:
-        return submission_key(nonce(), self)
+        """The idempotency key: this form, salted with this browser session's nonce."""
+        return intent_key(self.targets, self.inputs, self.options, self.title, nonce())
 
 
 def nonce() -> str:
@@ -45,19 +46,6 @@ def nonce() -> str:
 
 def new_nonce() -> None:
     st.session_state[keys.NONCE] = uuid.uuid4().hex
-
-
-def submission_key(salt: str, submission: Submission) -> str:
-    """A stable hash of the targets, media, options and title, salted per browser session."""
-    content = {
-        "targets": sorted(submission.targets),
-        "inputs": submission.inputs.model_dump(mode="json"),
-        "options": submission.options.model_dump(mode="json"),
-        "title": submission.title,
-        "salt": salt,
-    }
-    blob = json.dumps(content, sort_keys=True, separators=(",", ":"))
-    return "ui-" + hashlib.sha256(blob.encode()).hexdigest()[:40]
 
 
 def send_label(submission: Submission) -> str:

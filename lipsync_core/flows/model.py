@@ -90,8 +90,15 @@ def map_provider_state(provider: str, provider_state: str) -> JobState:
 
 
 class CostUnit(StrEnum):
+    """The unit of a :class:`Cost`: a provider's own money, or the user's currency.
+
+    ``CURRENCY`` is an amount already in the currency the user priced it in (their own TwinSync
+    price per second, which no provider publishes); the job does not record which currency.
+    """
+
     CREDITS = "credits"
     PTC = "PTC"
+    CURRENCY = "currency"
     UNKNOWN = "unknown"
 
 

@@ -63,6 +63,18 @@ class SyncMode(StrEnum):
     REMAP = "remap"
 
 
+# What each sync mode does, in plain words, so a person can choose one. AusyncLab's document
+# (shared/seeds/000) lists the modes by name only and does not define them beyond their names:
+# these lines describe how the embedded sandbox renders each mode, read from the names.
+SYNC_MODE_DESCRIPTIONS: dict[SyncMode, str] = {
+    SyncMode.LOOP: "repeat the video until the audio ends (AusyncLab's default)",
+    SyncMode.BOUNCE: "play the video forward, then backward, until the audio ends",
+    SyncMode.CUT_OFF: "stop at whichever of the video and the audio is shorter",
+    SyncMode.SILENCE: "keep both whole: pad the shorter one with silence or a held last frame",
+    SyncMode.REMAP: "stretch or squeeze the video to the audio's length",
+}
+
+
 class RegisterVideoRequest(RequestModel):
     name: str | None = None
     video_url: str
@@ -328,6 +340,7 @@ def _field_error(item: Any) -> str:
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "SYNC_MODE_DESCRIPTIONS",
     "AusyncLabClient",
     "AusyncLabModel",
     "AusyncLabState",

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
+from typing import get_args
 
 import pytest
 from pydantic import ValidationError
 
+from lipsync_core.flows.model import CostUnit
+from lipsync_core.jobs import COST_UNITS, estimate_cost
 from lipsync_core.pricing import (
     PRICES,
+    RATE_SOURCES,
     ConversionRates,
     CostEstimate,
+    Unit,
     billed_seconds,
     estimate,
     estimate_total,
@@ -147,6 +153,14 @@ def test_default_rates_are_usd_with_one_ptc_per_dollar_and_no_credit_price() -> 
     assert (rates.currency, rates.ptc, rates.ausynclab_credit) == ("USD", 1.0, None)
 
 
+def test_every_rate_a_person_can_set_says_where_its_default_comes_from() -> None:
+    """Each rate of ConversionRates, and estimate's TwinSync price, has a sentence on its source."""
+    rates = set(ConversionRates.model_fields) - {"currency"}
+    assert "twinsync_price_per_second" in inspect.signature(estimate).parameters
+    assert set(RATE_SOURCES) == rates | {"twinsync_price_per_second"}
+    assert all(sentence.endswith(".") for sentence in RATE_SOURCES.values())
+
+
 @pytest.mark.parametrize(
     ("provider", "model", "rates", "expected"),
     [
@@ -224,3 +238,33 @@ def test_an_empty_total_is_zero_and_complete() -> None:
     """Nothing to add up costs nothing."""
     total = estimate_total([], ConversionRates())
     assert (total.amount, total.complete, total.explanation) == (0.0, True, "USD 0 for nothing")
+
+
+def test_every_unit_of_an_estimate_is_the_same_unit_of_a_job_cost() -> None:
+    """No estimate's unit becomes "unknown" on the job: each has the CostUnit of its name."""
+    assert {unit: CostUnit(unit) for unit in get_args(Unit)} == COST_UNITS
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "twinsync_price", "amount", "unit"),
+    [
+        ("ausynclab", "prime", None, 400.0, CostUnit.CREDITS),
+        ("ausynclab", "nova", 0.5, 40_000.0, CostUnit.CREDITS),
+        ("kling", "advanced-lip-sync", None, 0.077, CostUnit.PTC),
+        ("twinsync", "videotalking", None, None, CostUnit.UNKNOWN),
+        ("twinsync", "videotalking", 0.02, 0.146, CostUnit.CURRENCY),
+    ],
+)
+def test_a_jobs_estimated_cost_keeps_the_unit_of_the_estimate(
+    provider: str, model: str, twinsync_price: float | None, amount: float | None, unit: CostUnit
+) -> None:
+    """A job's estimate is in the estimate's unit; with the user's TwinSync price, currency."""
+    cost = estimate_cost(provider, model, 7.3, twinsync_price_per_second=twinsync_price)
+    assert cost is not None and cost.estimated
+    assert cost.unit is unit
+    assert cost.amount == (None if amount is None else pytest.approx(amount))
+
+
+def test_a_job_without_a_measured_audio_has_no_estimate() -> None:
+    """No audio length, no estimate (not a zero)."""
+    assert estimate_cost("ausynclab", "prime", None) is None

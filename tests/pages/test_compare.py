@@ -16,6 +16,7 @@ from lipsync_core.flows.model import Job, JobInputs, JobState, utc_now
 from lipsync_core.pricing import PRICES
 from lipsync_core.stats import LIVE, SANDBOX
 from tests.pages.conftest import APP, APP_TIMEOUT
+from tests.pages.test_submit import KLING, PRIME, choose, texts, use_samples
 from ui import keys
 from ui.cards import cost_line
 from ui.compare_stats import CURRENCY_COLUMN
@@ -147,6 +148,26 @@ def test_rates_are_kept_when_coming_back_to_the_page(runtime):
     app.switch_page(PAGE).run()
     assert not app.exception
     assert app.number_input(key=keys.COMPARE_CREDIT_RATE).value == 0.004
+
+
+def test_rates_set_on_one_page_are_the_rates_of_the_other(app, runtime):
+    """The currency and prices are set once: what Submit was given, Compare shows, and back."""
+    choose(use_samples(app), KLING)
+    app.text_input(key=keys.SUBMIT_CURRENCY).input("EUR")
+    app.number_input(key=keys.SUBMIT_PTC_RATE).set_value(0.9).run()
+    assert "| Kling | 0.077 PTC | 0.0693 |" in next(t for t in texts(app) if t.startswith("|"))
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    assert app.text_input(key=keys.COMPARE_CURRENCY).value == "EUR"
+    assert app.number_input(key=keys.COMPARE_PTC_RATE).value == 0.9
+    assert "**Cost of one job by length of audio (EUR)**" in [m.value for m in app.markdown]
+    app.number_input(key=keys.COMPARE_CREDIT_RATE).set_value(0.002).run()
+    app.switch_page("pages/submit_page.py").run()
+    choose(app, PRIME)
+    assert not app.exception
+    assert app.text_input(key=keys.SUBMIT_CURRENCY).value == "EUR"
+    table = next(t for t in texts(app) if t.startswith("| Provider | Cost | In EUR |"))
+    assert "| AusyncLab Prime | 250 credits | 0.50 |" in table
 
 
 def test_an_empty_history_says_so_plainly(runtime):

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from lipsync_core.errors import provider_display_name
 from lipsync_core.flows.model import DownloadState, Job, JobState, Stage, utc_now
+from lipsync_core.providers.ausynclab import SYNC_MODE_DESCRIPTIONS, SyncMode
 from tests.pages.conftest import APP, forget_runtime
 from ui import keys
 from ui.runtime import Runtime
@@ -459,3 +460,13 @@ def test_prime_sent_directly_takes_the_chosen_sync_mode(app, runtime):
     (job,) = jobs_of(runtime)
     assert job.options.use_v2 and job.options.sync_mode == "bounce"
     assert creates(runtime, "ausynclab") == ["/ausynclab/api/v1/lipsync/generate-lipsync-v2"]
+
+
+def test_every_sync_mode_is_offered_with_what_it_does(app):
+    """Each AusyncLab sync mode has a plain description, and the page offers each, loop first."""
+    assert set(SYNC_MODE_DESCRIPTIONS) == set(SyncMode)
+    assert all(SYNC_MODE_DESCRIPTIONS.values())
+    modes = choose(app, NOVA).selectbox(key=keys.SUBMIT_SYNC_MODE)
+    assert not app.exception
+    assert modes.value == "loop"
+    assert modes.options == [f"{mode}: {words}" for mode, words in SYNC_MODE_DESCRIPTIONS.items()]
