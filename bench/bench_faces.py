@@ -15,7 +15,7 @@ from collections.abc import Callable
 import av
 
 from bench.bench_probe import ROOT, ensure_bench_clip
-from lipsync_core.faces import preflight_faces
+from lipsync_core.faces import _configure_decoder, preflight_faces
 
 RUNS = 3
 
@@ -35,9 +35,7 @@ def decode_only(path: str) -> int:
     """Decode with the preflight's own decoder settings and nothing else; the floor of its time."""
     with av.open(path) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        stream.codec_context.skip_frame = "NONREF"
-        stream.codec_context.options = {"skip_loop_filter": "all"}
+        _configure_decoder(container, stream, samples_per_second=5.0)
         return sum(1 for _ in container.decode(stream))
 
 
