@@ -235,11 +235,20 @@ def estimate_total(estimates: Iterable[CostEstimate], rates: ConversionRates) ->
             counted.append(item)
             amount += value
     amount = round(amount, 6)
-    explanation = f"{rates.currency} {_num(amount)} for {_names(counted) or 'nothing'}"
-    if unknown:
-        reasons = "; ".join(f"{_name(e)} ({_why_unknown(e, rates)})" for e in unknown)
-        explanation += f"; not counted: {reasons}"
-    return Total(amount, rates.currency, counted, unknown, explanation)
+    return Total(
+        amount, rates.currency, counted, unknown, _total_words(amount, counted, unknown, rates)
+    )
+
+
+def _total_words(
+    amount: float, counted: list[CostEstimate], unknown: list[CostEstimate], rates: ConversionRates
+) -> str:
+    """The total in plain words; what could not be converted is named, never counted as zero."""
+    reasons = "; ".join(f"{_name(e)} ({_why_unknown(e, rates)})" for e in unknown)
+    if not counted and unknown:
+        return f"Nothing could be converted to {rates.currency} yet: {reasons}"
+    words = f"{rates.currency} {_num(amount)} for {_names(counted) or 'nothing'}"
+    return f"{words}; not counted: {reasons}" if unknown else words
 
 
 def _why_unknown(estimate: CostEstimate, rates: ConversionRates) -> str:

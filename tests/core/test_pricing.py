@@ -234,6 +234,14 @@ def test_a_total_with_every_rate_known_is_complete() -> None:
     assert total.explanation.startswith("EUR 4.2553 for Kling, AusyncLab Prime, AusyncLab Nova")
 
 
+def test_a_total_with_nothing_convertible_says_so() -> None:
+    """When no estimate has a price in the currency, the words say so instead of "0 for nothing"."""
+    unknown = [estimate("twinsync", "videotalking", 5.0)]
+    total = estimate_total(unknown, ConversionRates())
+    assert not total.complete
+    assert total.explanation.startswith("Nothing could be converted to USD yet: TwinSync (")
+
+
 def test_an_empty_total_is_zero_and_complete() -> None:
     """Nothing to add up costs nothing."""
     total = estimate_total([], ConversionRates())
