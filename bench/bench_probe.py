@@ -1,7 +1,7 @@
 """Probe speed: ``probe()`` against ``ffprobe`` on a 60 s 1080p file, and bytes read remotely.
 
 Run: ``.venv/bin/python -m bench.bench_probe``. The first run makes the test file (about a
-minute) and keeps it in ``bench/out/`` (git-ignored).
+minute; see ``bench/clips.py``) and keeps it in ``bench/out/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -12,66 +12,14 @@ import statistics
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
-from fractions import Fraction
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import av
-import cv2
-import numpy as np
-
+from bench.clips import ROOT, ensure_clip
 from lipsync_core.media import probe
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
-SAMPLE_VIDEO = ROOT / "samples" / "face.mp4"
-BENCH_CLIP = OUT / "astronaut_60s_1080p.mp4"
-WIDTH, HEIGHT, FPS, SECONDS = 1920, 1080, 25, 60
 RUNS = 7
-
-
-def ensure_bench_clip() -> Path:
-    """A 60 s 1920×1080 25 fps H.264 + AAC clip of the sample's face, made once and cached.
-
-    The sample's frames play forward and backward, upscaled, with a light grain so that the
-    bitrate (about 10 Mbit/s) looks like a phone's rather than a still picture's.
-    """
-    if BENCH_CLIP.exists():
-        return BENCH_CLIP
-    OUT.mkdir(parents=True, exist_ok=True)
-    partial = BENCH_CLIP.with_suffix(".partial.mp4")
-    with av.open(str(partial), "w") as out:
-        video = out.add_stream("libx264", rate=FPS)
-        video.width, video.height, video.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-        video.options = {"preset": "veryfast", "crf": "21"}
-        audio = out.add_stream("aac", rate=44_100, layout="mono")
-        for rgb in _bench_frames():
-            out.mux(video.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
-        out.mux(video.encode(None))
-        _mux_sound(out, audio)
-    partial.rename(BENCH_CLIP)
-    return BENCH_CLIP
-
-
-def _bench_frames() -> Iterator[np.ndarray]:
-    with av.open(str(SAMPLE_VIDEO)) as container:
-        pictures = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
-    bounce = pictures + pictures[-2:0:-1]
-    rng = np.random.default_rng(0)
-    grain = [rng.integers(-6, 7, (HEIGHT, WIDTH, 1), dtype=np.int16) for _ in range(7)]
-    for index in range(FPS * SECONDS):
-        big = cv2.resize(bounce[index % len(bounce)], (WIDTH, HEIGHT), cv2.INTER_LINEAR)
-        yield np.clip(big + grain[index % len(grain)], 0, 255).astype(np.uint8)
-
-
-def _mux_sound(out: av.container.OutputContainer, stream: av.audio.stream.AudioStream) -> None:
-    t = np.arange(SECONDS * 44_100) / 44_100
-    tone = (np.sin(2 * np.pi * 180 * t) * np.sin(np.pi * t) ** 2 * 6000).astype(np.int16)
-    frame = av.AudioFrame.from_ndarray(tone.reshape(1, -1), format="s16", layout="mono")
-    frame.sample_rate, frame.pts, frame.time_base = 44_100, 0, Fraction(1, 44_100)
-    out.mux(stream.encode(frame))
-    out.mux(stream.encode(None))
 
 
 def median_seconds(action: Callable[[], object], runs: int = RUNS) -> float:
@@ -129,7 +77,7 @@ class _CountingServer:
 
 
 def main() -> None:
-    clip = ensure_bench_clip()
+    clip = ensure_clip("export")
     size = clip.stat().st_size
     info = probe(clip)
     print(

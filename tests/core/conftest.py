@@ -58,13 +58,21 @@ def write_clip(
     audio_seconds: float | None = None,
     frames: Frames = gradient_frame,
     faststart: bool = False,
+    key_frame_every: int | None = None,
 ) -> Path:
-    """An H.264 video (with an AAC tone of ``audio_seconds`` if given) at ``path``."""
+    """An H.264 video (with an AAC tone of ``audio_seconds`` if given) at ``path``.
+
+    ``key_frame_every``: a key frame every that many frames, as phones record (x264's own
+    default is one every 250 frames, so a short clip has a single key frame).
+    """
     options = {"movflags": "+faststart"} if faststart else {}
     with av.open(str(path), "w", options=options) as out:
         video = out.add_stream("libx264", rate=fps)
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         video.options = {"preset": "ultrafast"}
+        if key_frame_every is not None:
+            every = key_frame_every
+            video.options["x264-params"] = f"keyint={every}:min-keyint={every}:scenecut=0"
         audio = None if audio_seconds is None else out.add_stream("aac", rate=44_100, layout="mono")
         for index in range(round(seconds * fps)):
             rgb = frames(index, width, height)

@@ -1,4 +1,5 @@
-"""The local face preflight on real clips: the sample's face, no face, gaps, sizes, two faces."""
+"""The local face preflight on real clips: the sample's face, no face, gaps, sizes, two faces;
+searched from key frames (phone-style clips) and in stretches side by side (long ones)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ import cv2
 import numpy as np
 import pytest
 
+from lipsync_core import faces
 from lipsync_core.errors import MediaValidationError, Severity
 from lipsync_core.faces import FacePreflight, preflight_faces
 
 ClipWriter = Callable[..., Path]
 GREY = 128
+# x264's default (one key frame in these short clips: every frame is decoded) and a phone's
+# (a key frame every second: key frames are searched first).
+KEY_FRAMES = pytest.mark.parametrize("key_frame_every", [None, 25], ids=["one-key", "key-every-1s"])
 
 
 def picture_at(pictures: list[np.ndarray], index: int, width: int, height: int) -> np.ndarray:
@@ -43,9 +48,43 @@ def test_the_sample_face_size_is_measured(sample_result: FacePreflight) -> None:
     assert sample_result.largest_face_ratio == sample_result.tracks[0].largest_face_ratio
 
 
-def test_the_face_crop_is_a_jpeg_of_a_face(sample_result: FacePreflight) -> None:
-    """crop_jpeg decodes as a JPEG picture in which the cascade finds the face again."""
-    crop = sample_result.tracks[0].crop_jpeg
+@pytest.fixture(scope="module")
+def phone_style_sample(
+    tmp_path_factory: pytest.TempPathFactory,
+    clip_writer: ClipWriter,
+    sample_pictures: list[np.ndarray],
+) -> Path:
+    """The sample's 5 s of face at 1280×720, with a key frame every second as phones record."""
+    return clip_writer(
+        tmp_path_factory.mktemp("phone") / "phone_style.mp4",
+        seconds=5.0,
+        width=1280,
+        height=720,
+        frames=lambda index, width, height: picture_at(sample_pictures, index, width, height),
+        key_frame_every=25,
+    )
+
+
+def test_key_frames_showing_the_same_face_are_all_that_is_searched_between_them(
+    phone_style_sample: Path,
+) -> None:
+    """With a key frame every second and the face in all of them, the key frames at 0–3 s stand
+    for their seconds and only the last second is sampled 5 times: 9 frames instead of 25, with
+    the same single track."""
+    result = preflight_faces(phone_style_sample)
+    assert [(t.face_id, t.start_ms, t.end_ms) for t in result.tracks] == [("0", 0, 5000)]
+    assert result.frames_sampled == 9
+    assert 0.35 <= result.largest_face_ratio <= 0.6
+
+
+@pytest.mark.parametrize("clip", ["sample", "phone_style"])
+def test_the_face_crop_is_a_jpeg_of_a_face(
+    clip: str, sample_result: FacePreflight, phone_style_sample: Path
+) -> None:
+    """crop_jpeg decodes as a JPEG picture in which the cascade finds the face again (from a
+    phone-style clip too, where the largest face may be in a key frame decoded again for it)."""
+    result = sample_result if clip == "sample" else preflight_faces(phone_style_sample)
+    crop = result.tracks[0].crop_jpeg
     assert crop[:3] == b"\xff\xd8\xff"
     picture = cv2.imdecode(np.frombuffer(crop, np.uint8), cv2.IMREAD_GRAYSCALE)
     assert 250 <= picture.shape[0] <= 720
@@ -63,10 +102,15 @@ def test_a_faceless_clip_has_no_track_and_a_warning(faceless_clip: Path) -> None
     assert result.findings[0].message.startswith("No face was found in the video.")
 
 
+@KEY_FRAMES
 @pytest.mark.parametrize(
     ("gap", "expected"),
-    [((1.6, 3.4), [(0, 1600), (3400, 5000)]), ((2.0, 2.4), [(0, 5000)])],
-    ids=["gap-1.8s-splits", "gap-0.4s-keeps"],
+    [
+        ((1.6, 3.4), [(0, 1600), (3400, 5000)]),
+        ((2.0, 2.4), [(0, 5000)]),
+        ((1.3, 2.7), [(0, 1300), (2700, 5000)]),
+    ],
+    ids=["gap-1.8s-splits", "gap-0.4s-keeps", "gap-1.4s-between-key-frames-splits"],
 )
 def test_a_face_missing_for_over_one_second_gets_a_new_id(
     tmp_path: Path,
@@ -74,6 +118,7 @@ def test_a_face_missing_for_over_one_second_gets_a_new_id(
     sample_pictures: list[np.ndarray],
     gap: tuple[float, float],
     expected: list[tuple[int, int]],
+    key_frame_every: int | None,
 ) -> None:
     """As at Kling, a face gone for more than 1 s comes back as a new face; a shorter gap does
     not split it."""
@@ -83,7 +128,14 @@ def test_a_face_missing_for_over_one_second_gets_a_new_id(
             return np.full((height, width, 3), GREY, dtype=np.uint8)
         return picture_at(sample_pictures, index, width, height)
 
-    clip = clip_writer(tmp_path / "gap.mp4", seconds=5.0, width=640, height=360, frames=frames)
+    clip = clip_writer(
+        tmp_path / "gap.mp4",
+        seconds=5.0,
+        width=640,
+        height=360,
+        frames=frames,
+        key_frame_every=key_frame_every,
+    )
     tracks = preflight_faces(clip).tracks
     assert [t.face_id for t in tracks] == [str(i) for i in range(len(expected))]
     for track, (start, end) in zip(tracks, expected, strict=True):
@@ -221,3 +273,76 @@ def test_an_audio_file_has_no_picture_to_check(sample_speech: Path) -> None:
     """A WAV has no picture track, which is said plainly."""
     with pytest.raises(MediaValidationError, match="has no picture track"):
         preflight_faces(sample_speech)
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"), [((2.3, 5.0), (2300, 5000)), ((0.0, 2.7), (0, 2700))]
+)
+def test_a_face_coming_or_going_between_key_frames_is_timed_by_its_samples(
+    tmp_path: Path,
+    clip_writer: ClipWriter,
+    sample_pictures: list[np.ndarray],
+    shown: tuple[float, float],
+    expected: tuple[int, int],
+) -> None:
+    """Key frames 1 s apart that disagree send the second between them to be sampled 5 times:
+    the face's start or end keeps the sampling precision."""
+
+    def frames(index: int, width: int, height: int) -> np.ndarray:
+        if shown[0] <= index / 25 < shown[1]:
+            return picture_at(sample_pictures, index, width, height)
+        return np.full((height, width, 3), GREY, dtype=np.uint8)
+
+    clip = clip_writer(
+        tmp_path / "comes.mp4",
+        seconds=5.0,
+        width=640,
+        height=360,
+        frames=frames,
+        key_frame_every=25,
+    )
+    tracks = preflight_faces(clip).tracks
+    assert len(tracks) == 1
+    assert tracks[0].start_ms == pytest.approx(expected[0], abs=250)
+    assert tracks[0].end_ms == pytest.approx(expected[1], abs=250)
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3])
+@pytest.mark.parametrize(
+    ("gap", "expected"),
+    [(None, [(0, 6000)]), ((1.8, 2.4), [(0, 6000)]), ((1.4, 3.0), [(0, 1400), (3000, 6000)])],
+    ids=["no-gap", "short-gap-at-the-cut", "long-gap-at-the-cut"],
+)
+def test_stretches_searched_side_by_side_join_into_the_same_tracks(
+    tmp_path: Path,
+    clip_writer: ClipWriter,
+    sample_pictures: list[np.ndarray],
+    monkeypatch: pytest.MonkeyPatch,
+    parts: int,
+    gap: tuple[float, float] | None,
+    expected: list[tuple[int, int]],
+) -> None:
+    """A clip with key frames 2 s apart is decoded in ``parts`` stretches cut at key frames (at
+    2 s with two), each searched on its own: a face across a cut is one track, a gap of over 1 s
+    across it still splits the face, whatever the number of stretches."""
+    monkeypatch.setattr(faces, "PARTS", parts)
+
+    def frames(index: int, width: int, height: int) -> np.ndarray:
+        if gap is not None and gap[0] <= index / 25 < gap[1]:
+            return np.full((height, width, 3), GREY, dtype=np.uint8)
+        return picture_at(sample_pictures, index, width, height)
+
+    clip = clip_writer(
+        tmp_path / "long.mp4",
+        seconds=6.0,
+        width=640,
+        height=360,
+        frames=frames,
+        key_frame_every=50,
+    )
+    result = preflight_faces(clip)
+    assert [t.face_id for t in result.tracks] == [str(i) for i in range(len(expected))]
+    for track, (start, end) in zip(result.tracks, expected, strict=True):
+        assert track.start_ms == pytest.approx(start, abs=250)
+        assert track.end_ms == pytest.approx(end, abs=250)
+    assert result.frames_sampled == 30
