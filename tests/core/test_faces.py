@@ -17,9 +17,11 @@ from lipsync_core.faces import FacePreflight, preflight_faces
 
 ClipWriter = Callable[..., Path]
 GREY = 128
-# x264's default (one key frame in these short clips: every frame is decoded) and a phone's
-# (a key frame every second: key frames are searched first).
-KEY_FRAMES = pytest.mark.parametrize("key_frame_every", [None, 25], ids=["one-key", "key-every-1s"])
+# x264's default (one key frame in these short clips: every frame is decoded), a phone's (a key
+# frame every second: key frames are searched first) and an intra-only file (every frame a key).
+KEY_FRAMES = pytest.mark.parametrize(
+    "key_frame_every", [None, 25, 1], ids=["one-key", "key-every-1s", "every-frame-key"]
+)
 
 
 def picture_at(pictures: list[np.ndarray], index: int, width: int, height: int) -> np.ndarray:
