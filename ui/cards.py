@@ -18,6 +18,7 @@ import streamlit as st
 
 from lipsync_core.flows.common import duration_words
 from lipsync_core.flows.model import Cost, CostUnit, DownloadState, Job, JobState
+from ui import browser_media
 from ui.runtime import Runtime
 from ui.status_actions import render_actions
 from ui.submit_faces import render_face_choice
@@ -126,13 +127,20 @@ def _times(job: Job, tz: tzinfo) -> str:
 
 
 def _media(job: Job) -> None:
-    output = local_or_url(job.output_path, job.output_url)
-    if job.state is JobState.SUCCEEDED and output:
-        st.video(output, format=mimetypes.guess_type(output)[0] or "video/mp4")
+    playable = playable_output(job)
+    if playable:
+        st.video(playable, format=mimetypes.guess_type(job.output_path or "")[0] or "video/mp4")
         return
-    thumbnail = local_or_url(job.thumbnail_path, job.thumbnail_url)
+    thumbnail = browser_media.picture(local_or_url(job.thumbnail_path, job.thumbnail_url))
     if thumbnail:
         st.image(thumbnail, width="stretch")
+
+
+def playable_output(job: Job) -> str | bytes | None:
+    """A succeeded job's video as ``st.video`` can play it in any browser, if it can."""
+    if job.state is not JobState.SUCCEEDED:
+        return None
+    return browser_media.video(local_or_url(job.output_path, job.output_url))
 
 
 def local_or_url(path: str | None, url: str | None) -> str | None:

@@ -10,7 +10,7 @@ import streamlit as st
 from lipsync_core.flows.common import duration_words
 from lipsync_core.flows.model import Job, JobState
 from ui import keys
-from ui.cards import cost_line, local_or_url
+from ui.cards import cost_line, playable_output
 from ui.runtime import Runtime
 
 STATE_WORDS = {
@@ -62,9 +62,9 @@ def _group_label(job: Job, tz: tzinfo) -> str:
 def _member(runtime: Runtime, group_id: str, job: Job, is_favourite: bool) -> None:
     mark = " ⭐" if is_favourite else ""
     st.markdown(f"**{job.provider_name} · {job.model}**{mark}")
-    output = local_or_url(job.output_path, job.output_url)
-    if job.state is JobState.SUCCEEDED and output:
-        st.video(output)
+    playable = playable_output(job)
+    if playable:
+        st.video(playable)
     elif job.error:
         st.error(job.error)
     took = f"took {duration_words(job.elapsed())}" if job.is_final else "still working"

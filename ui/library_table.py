@@ -6,7 +6,7 @@ Nothing here talks to AusyncLab or draws anything; it turns the client's videos 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -92,10 +92,13 @@ def is_working(videos: Iterable[Video]) -> bool:
     return any(video.state in WORKING for video in videos)
 
 
-def table(videos: Sequence[Video], when: LocalTime) -> pd.DataFrame:
-    """The rows of either shelf, in the order given."""
+def table(
+    videos: Sequence[Video], when: LocalTime, picture: Callable[[str | None], str | None]
+) -> pd.DataFrame:
+    """The rows of either shelf, in the order given; ``picture`` turns a thumbnail's link into
+    what the table's picture cell shows."""
     return pd.DataFrame(
-        [_row(video, when) for video in videos],
+        [_row(video, when, picture) for video in videos],
         columns=["thumbnail", "id", "name", "state", "created", *_links(videos)],
     )
 
@@ -106,9 +109,11 @@ def _links(videos: Sequence[Video]) -> list[str]:
     return ["video"]
 
 
-def _row(video: Video, when: LocalTime) -> dict[str, object]:
+def _row(
+    video: Video, when: LocalTime, picture: Callable[[str | None], str | None]
+) -> dict[str, object]:
     row: dict[str, object] = {
-        "thumbnail": video.thumbnail_url,
+        "thumbnail": picture(video.thumbnail_url),
         "id": video.id,
         "name": video.name or "",
         "state": STATE_BADGES[video.state],

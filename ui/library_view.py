@@ -19,7 +19,8 @@ from lipsync_core.providers.ausynclab import (
     GeneratedVideo,
     RegisteredVideo,
 )
-from ui import keys
+from ui import browser_media, keys
+from ui.browser_media import picture_cell
 from ui.library_actions import (
     ask_delete,
     cancel_delete,
@@ -117,7 +118,7 @@ def _shelf(
         st.info(f"No {shelf.noun} matches the search.")
         return
     st.dataframe(
-        table(shown, when),
+        table(shown, when, picture_cell),
         column_config=_columns(shelf, when),
         hide_index=True,
         width="stretch",
@@ -214,7 +215,11 @@ def _actions(shelf: Shelf, shown: list[Video], when: LocalTime, client: AusyncLa
 def _player(shelf: Shelf, by_id: dict[int, Video]) -> None:
     playing = by_id.get(st.session_state.get(keys.LIBRARY_PLAYING, -1))
     if isinstance(playing, GeneratedVideo) and playing.output_video_url:
-        st.video(playing.output_video_url)
+        playable = browser_media.video(playing.output_video_url)
+        if playable is None:
+            st.warning("This video could not be loaded here; use its link in the table.")
+            return
+        st.video(playable)
         st.caption(f"Playing {title(playing)}.")
 
 
@@ -235,8 +240,9 @@ def _details(shelf: Shelf, when: LocalTime, client: AusyncLabClient) -> None:
 
 def _detail_lines(video: Video, when: LocalTime) -> None:
     picture, facts = st.columns([1, 2])
-    if video.thumbnail_url:
-        picture.image(video.thumbnail_url, width="stretch")
+    thumbnail = browser_media.picture(video.thumbnail_url)
+    if thumbnail:
+        picture.image(thumbnail, width="stretch")
     created = f"{when.format(video.created_at)} ({when.label})" if video.created_at else "unknown"
     lines = [
         f"**{title(video)}**",

@@ -17,7 +17,7 @@ import streamlit as st
 from lipsync_core.errors import Finding, LipsyncError
 from lipsync_core.flows.model import Job, JobState, KlingFace
 from lipsync_core.limits import validate_kling_timing
-from ui import keys
+from ui import browser_media, keys
 from ui.runtime import Runtime
 
 MAX_SECONDS = 60.0
@@ -77,8 +77,9 @@ def _thumbnails(faces: list[KlingFace]) -> None:
     columns = st.columns(min(len(faces), THUMBNAILS_PER_ROW))
     for index, face in enumerate(faces):
         with columns[index % len(columns)]:
-            if face.face_image:
-                st.image(face.face_image, width=120)
+            face_image = browser_media.picture(face.face_image)
+            if face_image:
+                st.image(face_image, width=120)
             st.caption(f"Face {face.face_id}: {_span(face.start_time, face.end_time)}")
 
 

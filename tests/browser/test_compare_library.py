@@ -71,6 +71,8 @@ def test_library_shows_a_registered_videos_thumbnail(
     page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
     )
+    source = image.evaluate("img => img.src")
+    assert source.startswith(f"{served_app}/media/"), "served by the dashboard, not the sandbox"
     expect(page.get_by_text("State: 🟢 COMPLETED")).to_be_visible()
     settle(page)
     assert_no_error(page)
