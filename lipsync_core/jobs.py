@@ -174,9 +174,15 @@ class JobService:
         options: JobOptions | None = None,
         title: str | None = None,
         idempotency_key: str | None = None,
+        twinsync_price: TwinSyncPrice | None = None,
     ) -> Job:
-        """Send one job; the same ``idempotency_key`` again returns that job, sending nothing."""
-        return self._submit([(provider, model)], inputs, options, title, idempotency_key)[0]
+        """Send one job; the same ``idempotency_key`` again returns that job, sending nothing.
+
+        ``twinsync_price``: the user's own TwinSync price, for the job's cost estimate.
+        """
+        return self._submit(
+            [(provider, model)], inputs, options, title, idempotency_key, price=twinsync_price
+        )[0]
 
     def submit_group(
         self,
@@ -186,9 +192,12 @@ class JobService:
         options: JobOptions | None = None,
         title: str | None = None,
         idempotency_key: str | None = None,
+        twinsync_price: TwinSyncPrice | None = None,
     ) -> list[Job]:
         """Send the same input to several providers/models as one comparison group."""
-        return self._submit(targets, inputs, options, title, idempotency_key, group=True)
+        return self._submit(
+            targets, inputs, options, title, idempotency_key, group=True, price=twinsync_price
+        )
 
     def choose_face(
         self,
@@ -245,8 +254,9 @@ class JobService:
         options = old.options.model_copy(update={"session_id": None, "faces": [], "face_id": None})
         key = idempotency_key or f"retry:{old.id}"
         return self._submit(
-            [(old.provider, old.model)], inputs, options, old.title, key, group_id=old.group_id
-        )[0]
+            [(old.provider, old.model)], inputs, options, old.title, key,
+            group_id=old.group_id, price=_price_of(old),
+        )[0]  # fmt: skip
 
     def remove(self, job_id: str) -> bool:
         """Remove a job from the history (a job still running at its provider keeps running)."""
@@ -346,6 +356,7 @@ class JobService:
         *,
         group: bool = False,
         group_id: str | None = None,
+        price: TwinSyncPrice | None = None,
     ) -> list[Job]:
         if not targets:
             raise SubmissionError("Choose at least one provider.")
@@ -361,7 +372,9 @@ class JobService:
         inputs = self._measured(inputs, [p for p, _ in targets])
         recorded = [
             self.store.insert(
-                self._intent(p, m, inputs, options or JobOptions(), title, key, group_id, now)
+                self._intent(
+                    p, m, inputs, options or JobOptions(), title, key, group_id, now, price
+                )
             )
             for p, m in targets
         ]
@@ -401,6 +414,7 @@ class JobService:
         key: str | None,
         group_id: str | None,
         now: datetime,
+        price: TwinSyncPrice | None = None,
     ) -> Job:
         return Job(
             id=uuid.uuid4().hex,
@@ -417,7 +431,13 @@ class JobService:
             next_poll_at=now + timedelta(seconds=self.policy.submit_grace),
             sandbox=self._is_sandbox(provider),
             idempotency_key=_job_key(key, provider, model),
-            estimated_cost=estimate_cost(provider, model, inputs.audio_duration),
+            estimated_cost=estimate_cost(
+                provider,
+                model,
+                inputs.audio_duration,
+                twinsync_price_per_second=price.per_second if price else None,
+                currency=price.currency if price else None,
+            ),
         )
 
     def _start(self, job: Job) -> None:
@@ -604,16 +624,36 @@ class JobService:
         return 1
 
 
+def _price_of(job: Job) -> TwinSyncPrice | None:
+    """The user's price per second behind a job's estimate in their currency, if it has one."""
+    cost, seconds = job.estimated_cost, job.inputs.audio_duration
+    if cost is None or cost.unit is not CostUnit.CURRENCY or cost.amount is None:
+        return None
+    if not cost.currency or not seconds:
+        return None
+    return TwinSyncPrice(cost.amount / seconds, cost.currency)
+
+
+@dataclass(frozen=True)
+class TwinSyncPrice:
+    """The user's own TwinSync price (TwinSync publishes none): ``per_second`` of audio, in
+    ``currency`` (a three-letter code)."""
+
+    per_second: float
+    currency: str
+
+
 def estimate_cost(
     provider: str,
     model: str,
     audio_seconds: float | None,
     *,
     twinsync_price_per_second: float | None = None,
+    currency: str | None = None,
 ) -> Cost | None:
     """``pricing.estimate`` for the audio's length as a job's cost; ``None`` if it has none.
 
-    ``twinsync_price_per_second`` is the user's own TwinSync price, in their currency: with it,
+    ``twinsync_price_per_second`` is the user's own TwinSync price, in ``currency``: with it,
     a TwinSync estimate is a :attr:`CostUnit.CURRENCY` amount.
     """
     if audio_seconds is None:
@@ -625,11 +665,13 @@ def estimate_cost(
     except (LipsyncError, ValueError, KeyError) as exc:
         logger.info("no estimate for %s/%s: %s", provider, model, exc)
         return None
+    unit = COST_UNITS[estimate.unit]
     return Cost(
         amount=estimate.amount,
-        unit=COST_UNITS[estimate.unit],
+        unit=unit,
         estimated=True,
         explanation=estimate.explanation,
+        currency=currency if unit is CostUnit.CURRENCY else None,
     )
 
 
@@ -829,6 +871,7 @@ __all__ = [
     "RefreshReport",
     "Stage",
     "SubmissionError",
+    "TwinSyncPrice",
     "client_factories",
     "estimate_cost",
     "intent_key",

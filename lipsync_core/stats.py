@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from lipsync_core.flows.model import Job, JobState
+from lipsync_core.flows.model import CostUnit, Job, JobState
 
 SANDBOX = "sandbox"
 LIVE = "live"
@@ -111,8 +111,12 @@ def _job_row(job: Job, measured: Mapping[str, float] | None) -> dict[str, object
 
 
 def _unit(job: Job) -> str | None:
+    """The unit of the job's cost; for an amount in the user's currency, that currency's code
+    (so amounts priced in different currencies are never added up as one)."""
     for cost in (job.cost_used, job.estimated_cost):
         if cost is not None and cost.amount is not None:
+            if cost.unit is CostUnit.CURRENCY and cost.currency:
+                return cost.currency
             return cost.unit.value
     return None
 
@@ -143,7 +147,8 @@ def _group_row(key: tuple[str, str, str], group: pd.DataFrame) -> dict[str, obje
     pairs = reported.dropna(subset=["estimated"])
     estimate_for_used = float(pairs["estimated"].astype(float).sum()) if len(pairs) else None
     used_of_pairs = float(pairs["used"].astype(float).sum())
-    per_second = _cost_per_second(group[group["succeeded"]])
+    unit = _main_unit(group["unit"])
+    per_second = _cost_per_second(group[group["succeeded"]], unit)
     return {
         **dict(zip(KEYS, key, strict=True)),
         "jobs": len(group),
@@ -153,7 +158,7 @@ def _group_row(key: tuple[str, str, str], group: pd.DataFrame) -> dict[str, obje
         "success_rate": succeeded / finished if finished else None,
         "median_turnaround_s": float(turnaround.median()) if len(turnaround) else None,
         "p90_turnaround_s": float(turnaround.quantile(0.9)) if len(turnaround) else None,
-        "unit": _main_unit(group["unit"]),
+        "unit": unit,
         "reported_jobs": len(reported),
         "used": used,
         "estimate_for_used": estimate_for_used,
@@ -169,8 +174,10 @@ def _main_unit(units: pd.Series) -> str | None:
     return str(chosen.mode().iloc[0]) if len(chosen) else None
 
 
-def _cost_per_second(succeeded: pd.DataFrame) -> dict[str, object]:
-    usable = succeeded.dropna(subset=["cost", "output_seconds"])
+def _cost_per_second(succeeded: pd.DataFrame, unit: str | None) -> dict[str, object]:
+    """Cost per second of output over the succeeded jobs priced in ``unit`` (never adding up
+    amounts in different units)."""
+    usable = succeeded[succeeded["unit"] == unit].dropna(subset=["cost", "output_seconds"])
     usable = usable[usable["output_seconds"].astype(float) > 0]
     seconds = float(usable["output_seconds"].astype(float).sum()) if len(usable) else None
     if not seconds:

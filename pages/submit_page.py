@@ -51,7 +51,7 @@ else:
 
 sendable = tuple(check.target for check in checks if not check.blocked)
 cost = render_cost(runtime, sendable, inputs.audio_duration)
-submission = Submission(sendable, inputs, ausynclab.options, title)
+submission = Submission(sendable, inputs, ausynclab.options, title, cost.twinsync_price)
 render_send(runtime, submission, cost, ready=bool(sendable) and ausynclab.missing is None)
 
 jobs = sent_jobs(runtime)

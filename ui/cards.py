@@ -164,6 +164,8 @@ def cost_words(cost: Cost) -> str:
         text = f"{amount:,.0f} credits"
     elif cost.unit is CostUnit.PTC:
         text = f"{amount:.3f} PTC"
+    elif cost.unit is CostUnit.CURRENCY:
+        text = f"{amount:,.2f} {cost.currency or '(in the currency you priced it in)'}"
     else:
         text = f"{amount:g}"
     return text + (" (estimate)" if cost.estimated else "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import cast, get_args
 
 import altair as alt
 import pandas as pd
@@ -139,6 +139,8 @@ def _converted(
 ) -> float | None:
     if unit is None or amount is None or pd.isna(amount):
         return None
+    if unit not in get_args(Unit):  # a currency's code: the user's own price (TwinSync)
+        return float(amount) if unit == rates.currency else None
     cost = CostEstimate(provider, model, float(amount), cast(Unit, unit), "")
     return to_currency(cost, rates)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from lipsync_core import pricing
+from lipsync_core.jobs import TwinSyncPrice
 from lipsync_core.pricing import ConversionRates, CostEstimate, Total
 from ui import keys
 from ui.rates import ON_SUBMIT, render_rates
@@ -33,6 +34,7 @@ class CostSummary:
 
     total: str
     reasons: list[str] = field(default_factory=list)
+    twinsync_price: TwinSyncPrice | None = None  # the user's, kept with TwinSync jobs' estimates
 
     @property
     def needs_confirmation(self) -> bool:
@@ -45,6 +47,12 @@ class CostSettings:
     twinsync_per_second: float | None
     limit: float
     credit_limit: float
+
+    @property
+    def twinsync_price(self) -> TwinSyncPrice | None:
+        if self.twinsync_per_second is None:
+            return None
+        return TwinSyncPrice(self.twinsync_per_second, self.rates.currency)
 
 
 def render_cost(
@@ -68,7 +76,7 @@ def render_cost(
     st.markdown(cost_table(estimates, settings.rates, total))
     st.caption(total.explanation)
     reasons = confirmation_reasons(estimates, total, settings)
-    return CostSummary(total_words(estimates, total), reasons)
+    return CostSummary(total_words(estimates, total), reasons, settings.twinsync_price)
 
 
 def _settings() -> CostSettings:

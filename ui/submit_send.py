@@ -17,7 +17,7 @@ import streamlit as st
 
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.model import MODELS, Job, JobInputs, JobOptions, JobState
-from lipsync_core.jobs import intent_key
+from lipsync_core.jobs import TwinSyncPrice, intent_key
 from ui import keys
 from ui.runtime import Runtime
 from ui.submit_cost import CostSummary
@@ -32,6 +32,7 @@ class Submission:
     inputs: JobInputs
     options: JobOptions
     title: str | None
+    twinsync_price: TwinSyncPrice | None = None
 
     @property
     def key(self) -> str:
@@ -65,12 +66,14 @@ def send(runtime: Runtime, submission: Submission) -> None:
                     runtime.service.submit(
                         provider, model, submission.inputs, options=submission.options,
                         title=submission.title, idempotency_key=key,
+                        twinsync_price=submission.twinsync_price,
                     )
                 ]  # fmt: skip
             else:
                 jobs = runtime.service.submit_group(
                     list(submission.targets), submission.inputs, options=submission.options,
                     title=submission.title, idempotency_key=key,
+                    twinsync_price=submission.twinsync_price,
                 )  # fmt: skip
     except LipsyncError as exc:
         st.error(str(exc))

@@ -93,7 +93,7 @@ class CostUnit(StrEnum):
     """The unit of a :class:`Cost`: a provider's own money, or the user's currency.
 
     ``CURRENCY`` is an amount already in the currency the user priced it in (their own TwinSync
-    price per second, which no provider publishes); the job does not record which currency.
+    price per second, which no provider publishes); :attr:`Cost.currency` says which.
     """
 
     CREDITS = "credits"
@@ -103,7 +103,11 @@ class CostUnit(StrEnum):
 
 
 class Cost(BaseModel):
-    """An amount in a provider's own unit; ``estimated`` when nobody at the provider said so."""
+    """An amount in a provider's own unit; ``estimated`` when nobody at the provider said so.
+
+    ``currency`` is the code of the user's currency when ``unit`` is ``CURRENCY`` (``None`` for
+    jobs saved before it was recorded).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -111,6 +115,7 @@ class Cost(BaseModel):
     unit: CostUnit = CostUnit.UNKNOWN
     estimated: bool = False
     explanation: str = ""
+    currency: str | None = None
 
 
 class JobInputs(BaseModel):

@@ -27,6 +27,7 @@ from lipsync_core.jobs import (
     JobStore,
     PollPolicy,
     Stage,
+    TwinSyncPrice,
     public_url_for,
 )
 from lipsync_core.sandbox import SandboxServer
@@ -374,3 +375,20 @@ def test_faces_not_chosen_within_a_day_end_the_job(
     assert expired.state is JobState.FAILED
     assert "within 24 hours" in expired.error
     assert [r.method for r in sandbox.requests("kling")] == ["POST"]
+
+
+def test_a_twinsync_job_keeps_the_users_price_and_currency(
+    service: JobService, small_media: JobInputs
+) -> None:
+    """TwinSync publishes no price: with the user's own (0.03 EUR per audio second) the job's
+    estimate is in euros and says so, and "submit again" keeps it; without one it is unknown."""
+    priced = service.submit(
+        "twinsync", "videotalking", small_media, twinsync_price=TwinSyncPrice(0.03, "EUR")
+    )
+    cost = priced.estimated_cost
+    assert cost is not None and (cost.unit, cost.currency) == (CostUnit.CURRENCY, "EUR")
+    assert cost.amount == pytest.approx(0.03 * priced.inputs.audio_duration)
+    again = service.retry(priced.id)
+    assert again.id != priced.id and again.estimated_cost == cost
+    unpriced = service.submit("twinsync", "videotalking", small_media, idempotency_key="other")
+    assert unpriced.estimated_cost is not None and unpriced.estimated_cost.amount is None

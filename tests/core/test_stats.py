@@ -199,3 +199,24 @@ def test_jobs_frame_has_one_row_per_job_with_its_turnaround():
     assert len(frame) == len(HISTORY)
     assert frame.loc[HISTORY[0].id, "turnaround_s"] == 10.0
     assert math.isnan(frame.loc[HISTORY[5].id, "turnaround_s"])
+
+
+def test_amounts_in_different_currencies_are_never_added_up() -> None:
+    """TwinSync jobs priced by the user: the unit is the currency's code; the cost per second
+    counts only the jobs in the group's main currency."""
+    jobs = [make_job(TWINSYNC, OK, seconds=10, audio=4.0, video=4.0) for _ in range(3)]
+    priced = [
+        job.model_copy(
+            update={
+                "estimated_cost": Cost(
+                    amount=amount, unit=CostUnit.CURRENCY, estimated=True, currency=currency
+                )
+            }
+        )
+        for job, (amount, currency) in zip(
+            jobs, [(0.4, "EUR"), (0.8, "EUR"), (100.0, "VND")], strict=True
+        )
+    ]
+    (row,) = provider_stats(priced).to_dict("records")
+    assert row["unit"] == "EUR"
+    assert row["cost_per_output_second"] == pytest.approx((0.4 + 0.8) / 8.0)

@@ -13,13 +13,13 @@ from streamlit.testing.v1 import AppTest
 from lipsync_core.errors import provider_display_name
 from lipsync_core.flows.common import duration_words
 from lipsync_core.flows.model import Job, JobInputs, JobState, utc_now
-from lipsync_core.pricing import PRICES
+from lipsync_core.pricing import PRICES, ConversionRates
 from lipsync_core.stats import LIVE, SANDBOX
 from tests.pages.conftest import APP, APP_TIMEOUT
 from tests.pages.test_submit import KLING, PRIME, choose, texts, use_samples
 from ui import keys
 from ui.cards import cost_line
-from ui.compare_stats import CURRENCY_COLUMN
+from ui.compare_stats import CURRENCY_COLUMN, with_currency
 from ui.runtime import Runtime
 
 PAGE = "pages/compare_page.py"
@@ -244,3 +244,23 @@ def test_side_by_side_plays_each_output_with_cost_and_time(runtime, history):
         assert f"{state} · took {duration_words(job.elapsed())} · {cost_line(job)}" in captions
     failed = next(job for job in history if job.state is JobState.FAILED)
     assert failed.error in [e.value for e in app.error]
+
+
+@pytest.mark.parametrize(("currency", "shown"), [("EUR", 0.02), ("USD", None)])
+def test_an_amount_priced_in_a_currency_is_shown_only_in_that_currency(
+    currency: str, shown: float | None
+) -> None:
+    """TwinSync jobs priced at the user's own EUR price are never relabelled as dollars."""
+    stats = pd.DataFrame(
+        {
+            "provider": ["twinsync"],
+            "model": ["videotalking"],
+            "unit": ["EUR"],
+            "cost_per_output_second": [0.02],
+        }
+    )
+    converted = with_currency(stats, ConversionRates(currency=currency))[CURRENCY_COLUMN]
+    if shown is None:
+        assert pd.isna(converted[0])
+    else:
+        assert converted[0] == pytest.approx(shown)

@@ -21,6 +21,7 @@ from lipsync_core.flows.model import DownloadState, Job, JobState, Stage, utc_no
 from lipsync_core.providers.ausynclab import SYNC_MODE_DESCRIPTIONS, SyncMode
 from tests.pages.conftest import APP, forget_runtime
 from ui import keys
+from ui.cards import cost_line
 from ui.runtime import Runtime
 from ui.submit_media import save_upload
 from ui.submit_options import target_label
@@ -391,6 +392,21 @@ def test_a_total_above_the_limit_in_the_currency_asks_first(app, runtime):
     assert jobs_of(runtime) == []
     app.button(key=keys.SUBMIT_CONFIRM_YES).click().run()
     assert [j.provider for j in jobs_of(runtime)] == ["kling"]
+
+
+def test_a_twinsync_job_keeps_the_price_set_on_the_page(app, runtime):
+    """TwinSync publishes no price: the one typed on the page, in the page's currency, becomes
+    the job's estimate, and its card's cost line says it in that currency."""
+    choose(use_samples(app), TWINSYNC)
+    app.text_input(key=keys.SUBMIT_CURRENCY).set_value("EUR").run()
+    app.number_input(key=keys.SUBMIT_TWINSYNC_PRICE).set_value(0.05).run()
+    send(app)
+    assert not app.exception
+    (job,) = jobs_of(runtime)
+    cost = job.estimated_cost
+    assert cost is not None and cost.currency == "EUR"
+    assert cost.amount == pytest.approx(0.05 * job.inputs.audio_duration)
+    assert cost_line(job) == f"Estimated: about {cost.amount:,.2f} EUR (estimate)"
 
 
 def test_cancelling_the_confirmation_sends_nothing(app, runtime):
