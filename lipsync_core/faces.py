@@ -46,6 +46,7 @@ from lipsync_core.frame_sampling import (
     Box,
     Sample,
     TimeRange,
+    append_piece,
     frames_per_second,
     in_background,
     key_frame_pts,
@@ -224,12 +225,7 @@ def _pieces(anchors: list[Sample], half_frame_ms: float) -> list[Sample | TimeRa
         ):
             pieces.append(anchor)
             continue
-        end = following.pts if following is not None else None
-        last = pieces[-1] if pieces else None
-        if isinstance(last, TimeRange) and last.end_pts == anchor.pts:
-            pieces[-1] = TimeRange(last.start_pts, end)
-        else:
-            pieces.append(TimeRange(anchor.pts, end))
+        append_piece(pieces, TimeRange(anchor.pts, following.pts if following else None))
     return pieces
 
 

@@ -96,16 +96,22 @@ def split(
     for unit, weight in zip(units, weights, strict=True):
         run = runs[min(parts - 1, int((before + weight / 2) * parts / total))]
         before += weight
-        last = run[-1] if run else None
-        if (
-            isinstance(unit, TimeRange)
-            and isinstance(last, TimeRange)
-            and last.end_pts == unit.start_pts
-        ):
-            run[-1] = TimeRange(last.start_pts, unit.end_pts)
-        else:
-            run.append(unit)
+        append_piece(run, unit)
     return [run for run in runs if run]
+
+
+def append_piece(pieces: list[Sample | TimeRange], piece: Sample | TimeRange) -> None:
+    """Add ``piece`` to ``pieces``; a range that starts where the last one ends extends it (one
+    decoding, no seek)."""
+    last = pieces[-1] if pieces else None
+    if (
+        isinstance(piece, TimeRange)
+        and isinstance(last, TimeRange)
+        and last.end_pts == piece.start_pts
+    ):
+        pieces[-1] = TimeRange(last.start_pts, piece.end_pts)
+    else:
+        pieces.append(piece)
 
 
 def _cut_at_key_frames(piece: Sample | TimeRange, key_pts: list[int]) -> list[Sample | TimeRange]:
