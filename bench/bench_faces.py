@@ -19,7 +19,7 @@ from collections.abc import Callable
 import av
 
 from bench.clips import CLIPS, ROOT, ensure_clip
-from lipsync_core.faces import preflight_faces
+from lipsync_core.media.faces import preflight_faces
 
 RUNS = 3
 

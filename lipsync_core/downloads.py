@@ -8,6 +8,7 @@ taken for a result.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +16,9 @@ from urllib.parse import urlsplit
 import requests
 
 from lipsync_core.errors import LipsyncError
+from lipsync_core.flows.model import DownloadState, Job
+
+logger = logging.getLogger(__name__)
 
 MAX_OUTPUT_BYTES = 1024 * 1024 * 1024
 CHUNK_BYTES = 256 * 1024
@@ -23,6 +27,7 @@ READ_TIMEOUT = 60.0
 TOTAL_SECONDS = 30 * 60.0
 VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+MAX_THUMBNAIL_BYTES = 20 * 1024 * 1024
 
 
 class DownloadError(LipsyncError):
@@ -77,6 +82,44 @@ def download(
             http.close()
     partial.replace(destination)
     return destination
+
+
+def copy_result(job: Job, data_dir: Path) -> tuple[Path, Path | None]:
+    """Copy a succeeded job's video (and, best effort, its thumbnail) into ``outputs/``.
+
+    Raises :class:`DownloadError` when the video cannot be copied; a thumbnail that cannot is
+    only logged (the card then shows the provider's).
+    """
+    folder = outputs_dir(data_dir)
+    url = job.output_url or ""
+    video = download(url, folder / f"{job.id}{suffix_for(url, VIDEO_SUFFIXES, '.mp4')}")
+    thumbnail = None
+    if job.thumbnail_url:
+        name = f"{job.id}{suffix_for(job.thumbnail_url, IMAGE_SUFFIXES, '.jpg')}"
+        try:
+            thumbnail = download(job.thumbnail_url, folder / name, max_bytes=MAX_THUMBNAIL_BYTES)
+        except DownloadError as exc:
+            logger.info("thumbnail of job %s not copied: %s", job.id, exc)
+    return video, thumbnail
+
+
+def downloaded(job: Job, video: Path, thumbnail: Path | None) -> bool:
+    """The result is copied: the card plays the local file from now on."""
+    job.output_path = str(video)
+    job.thumbnail_path = str(thumbnail) if thumbnail else job.thumbnail_path
+    job.download_state = DownloadState.DONE
+    job.download_attempts += 1
+    return True
+
+
+def download_failed(job: Job, exc: DownloadError, attempts: int) -> bool:
+    """A copy failed: try again later, until ``attempts`` are used up, then say so on the card."""
+    job.download_attempts += 1
+    if job.download_attempts < attempts:
+        return True
+    job.download_state = DownloadState.FAILED
+    job.note = f"{exc} It plays from {job.provider_name} until {job.provider_name} deletes it."
+    return True
 
 
 def _check(response: requests.Response, max_bytes: int) -> None:

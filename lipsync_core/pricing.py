@@ -17,6 +17,7 @@ ASSUMPTION (not in any document): AusyncLab bills whole seconds of audio and rou
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,8 +25,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lipsync_core.errors import provider_display_name
-from lipsync_core.limits import DEFAULT_MODELS
+from lipsync_core.errors import LipsyncError, provider_display_name
+from lipsync_core.flows.model import Cost, CostUnit, Job
+from lipsync_core.media.limits import DEFAULT_MODELS
+
+logger = logging.getLogger(__name__)
 
 Unit = Literal["credits", "PTC", "currency", "unknown"]
 
@@ -272,3 +276,63 @@ def _num(value: float) -> str:
     """``40000`` → ``40,000``, ``0.0770`` → ``0.077``: thousands separated, no trailing zeros."""
     text = f"{value:,.6f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+# Every unit an estimate can come in (:data:`Unit`) as the unit of a job's cost.
+COST_UNITS: dict[Unit, CostUnit] = {
+    "credits": CostUnit.CREDITS,
+    "PTC": CostUnit.PTC,
+    "currency": CostUnit.CURRENCY,
+    "unknown": CostUnit.UNKNOWN,
+}
+
+
+def price_of(job: Job) -> TwinSyncPrice | None:
+    """The user's price per second behind a job's estimate in their currency, if it has one."""
+    cost, seconds = job.estimated_cost, job.inputs.audio_duration
+    if cost is None or cost.unit is not CostUnit.CURRENCY or cost.amount is None:
+        return None
+    if not cost.currency or not seconds:
+        return None
+    return TwinSyncPrice(cost.amount / seconds, cost.currency)
+
+
+@dataclass(frozen=True)
+class TwinSyncPrice:
+    """The user's own TwinSync price (TwinSync publishes none): ``per_second`` of audio, in
+    ``currency`` (a three-letter code)."""
+
+    per_second: float
+    currency: str
+
+
+def estimate_cost(
+    provider: str,
+    model: str,
+    audio_seconds: float | None,
+    *,
+    twinsync_price_per_second: float | None = None,
+    currency: str | None = None,
+) -> Cost | None:
+    """:func:`estimate` for the audio's length as a job's cost; ``None`` if it has none.
+
+    ``twinsync_price_per_second`` is the user's own TwinSync price, in ``currency``: with it,
+    a TwinSync estimate is a :attr:`CostUnit.CURRENCY` amount.
+    """
+    if audio_seconds is None:
+        return None
+    try:
+        found = estimate(
+            provider, model, audio_seconds, twinsync_price_per_second=twinsync_price_per_second
+        )
+    except (LipsyncError, ValueError, KeyError) as exc:
+        logger.info("no estimate for %s/%s: %s", provider, model, exc)
+        return None
+    unit = COST_UNITS[found.unit]
+    return Cost(
+        amount=found.amount,
+        unit=unit,
+        estimated=True,
+        explanation=found.explanation,
+        currency=currency if unit is CostUnit.CURRENCY else None,
+    )

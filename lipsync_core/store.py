@@ -36,6 +36,7 @@ from lipsync_core.flows.model import (
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+UPDATE_ATTEMPTS = 10
 metadata = sa.MetaData()
 
 schema_version = sa.Table(
@@ -179,6 +180,26 @@ class JobStore:
             if connection.execute(statement).rowcount != 1:
                 return None
         return job.model_copy(update={"version": job.version + 1})
+
+    def change(
+        self, job_id: str, change: Callable[..., bool | None], *args: Any
+    ) -> tuple[Job | None, bool]:
+        """Re-read the job, apply ``change(job, *args)`` and save it, again if another writer got
+        there first.
+
+        Returns the job and whether this call saved a change: ``(saved, True)``; ``(job, False)``
+        if ``change`` declined (returned ``False``); ``(None, False)`` if the job is gone.
+        """
+        for _ in range(UPDATE_ATTEMPTS):
+            job = self.get(job_id)
+            if job is None:
+                return None, False
+            if change(job, *args) is False:
+                return job, False
+            saved = self.update(job)
+            if saved is not None:
+                return saved, True
+        raise RuntimeError(f"job {job_id} kept changing under {UPDATE_ATTEMPTS} updates")
 
     def delete(self, job_id: str) -> bool:
         with self.engine.begin() as connection:

@@ -3,11 +3,11 @@
 import streamlit as st
 
 from ui import keys
-from ui.compare_groups import render_groups
-from ui.compare_prices import render_prices
-from ui.compare_stats import WINDOWS, load_history, render_stats
-from ui.library_table import local_time
+from ui.compare.groups import render_groups
+from ui.compare.prices import render_prices
+from ui.compare.stats import WINDOWS, load_history, render_stats
 from ui.runtime import runtime_or_stop
+from ui.timezones import local_time
 
 runtime = runtime_or_stop()
 st.title("Compare providers")

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from lipsync_core.config import Connection
-from ui.library_client import NO_KEY_HELP, ausynclab_client
-from ui.library_view import render_library
+from ui.library.client import NO_KEY_HELP, ausynclab_client
+from ui.library.view import render_library
 from ui.runtime import runtime_or_stop
 
 runtime = runtime_or_stop()

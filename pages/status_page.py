@@ -2,11 +2,12 @@
 
 import streamlit as st
 
+from ui.card_actions import pending_removal, removal_dialog, show_message
 from ui.cards import render_cards
 from ui.runtime import get_runtime
-from ui.status_actions import pending_removal, removal_dialog, show_message
-from ui.status_filters import current_page, render_filters, render_pagination, viewer_timezone
-from ui.status_live import announce_finished, render_summary
+from ui.status.filters import current_page, render_filters, render_pagination
+from ui.status.live import announce_finished, render_summary
+from ui.timezones import viewer_timezone
 
 runtime = get_runtime()
 st.title("Status")

@@ -3,19 +3,19 @@
 import streamlit as st
 
 from ui import keys
+from ui.face_choice import render_face_choice
 from ui.runtime import get_runtime
-from ui.submit_cost import render_cost
-from ui.submit_faces import render_face_choice
-from ui.submit_media import media_input, use_samples
-from ui.submit_options import ausynclab_options, choose_targets
-from ui.submit_preflight import (
+from ui.submit.cost import render_cost
+from ui.submit.media import media_input, use_samples
+from ui.submit.options import ausynclab_options, choose_targets
+from ui.submit.preflight import (
     check_target,
     measured_inputs,
     probe_choice,
     render_checks,
     render_face_check,
 )
-from ui.submit_send import Submission, render_send, render_sent, sent_jobs
+from ui.submit.send import Submission, render_send, render_sent, sent_jobs
 
 runtime = get_runtime()
 st.title("Submit a lip-sync job")

@@ -19,10 +19,10 @@ import streamlit as st
 from lipsync_core.flows.common import duration_words
 from lipsync_core.flows.model import Cost, CostUnit, DownloadState, Job, JobState
 from ui import browser_media
+from ui.card_actions import render_actions
+from ui.face_choice import render_face_choice
+from ui.labels import and_list, target_label
 from ui.runtime import Runtime
-from ui.status_actions import render_actions
-from ui.submit_faces import render_face_choice
-from ui.submit_options import and_list, target_label
 
 REFRESH_SECONDS = 2.0
 CARDS_PER_ROW = 3

@@ -9,19 +9,24 @@ the calls actually made: 0.007 PTC per face identification, 0.07 PTC per task.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from lipsync_core.errors import (
     LipsyncError,
+    MediaValidationError,
     NotFoundError,
     ProviderError,
     UnexpectedResponseError,
 )
 from lipsync_core.flows.common import (
     FlowContext,
+    PollPolicy,
     add_cost,
     backoff,
     began,
+    expect_answer,
     failed,
     never_received,
     observed,
@@ -31,6 +36,7 @@ from lipsync_core.flows.common import (
 from lipsync_core.flows.model import (
     CostUnit,
     Job,
+    JobInputs,
     JobState,
     KlingFace,
     Stage,
@@ -221,4 +227,93 @@ def _ask_again_later(job: Job, exc: ProviderError, ctx: FlowContext) -> bool:
         )
     else:
         backoff(job, exc, ctx.now(), ctx.policy)
+    return True
+
+
+class FaceChoiceError(LipsyncError):
+    """A Kling face choice cannot be used: wrong face, or the job is not waiting for one."""
+
+
+def find_face(job: Job, face_id: str) -> KlingFace:
+    for face in job.options.faces:
+        if face.face_id == str(face_id):
+            return face
+    known = ", ".join(f.face_id for f in job.options.faces) or "none"
+    raise FaceChoiceError(f"Kling found no face {face_id!r} in this video; its faces: {known}.")
+
+
+@dataclass(frozen=True)
+class FaceTiming:
+    """A face choice with every time (ms) and volume Kling's create call needs."""
+
+    face_id: str
+    sound_start_time: int
+    sound_end_time: int
+    sound_insert_time: int
+    sound_volume: float
+    original_audio_volume: float
+
+
+def timing_with_defaults(
+    job: Job,
+    face: KlingFace,
+    start: int,
+    end: int | None,
+    insert: int | None,
+    sound_volume: float,
+    original_audio_volume: float,
+) -> FaceTiming:
+    """The choice with defaults filled: insert where the face appears, as much audio as fits."""
+    insert = face.start_time if insert is None else insert
+    if end is None:
+        audio_ms = _ms(job.inputs.audio_duration)
+        video_ms = _ms(job.inputs.video_duration) or face.end_time
+        if audio_ms is None:
+            raise MediaValidationError(
+                "The audio's length could not be measured; give the trim end (sound_end_time)."
+            )
+        end = min(audio_ms, start + max(0, video_ms - insert))
+    return FaceTiming(face.face_id, start, end, insert, sound_volume, original_audio_volume)
+
+
+def timing_arguments(job: Job, face: KlingFace, choice: FaceTiming) -> dict[str, Any]:
+    """``validate_kling_timing``'s arguments; unmeasured lengths fall back to what is known."""
+    return {
+        "audio_duration_ms": _ms(job.inputs.audio_duration) or choice.sound_end_time,
+        "video_duration_ms": _ms(job.inputs.video_duration) or face.end_time,
+        "face_start_ms": face.start_time,
+        "face_end_ms": face.end_time,
+        "sound_start_time": choice.sound_start_time,
+        "sound_end_time": choice.sound_end_time,
+        "sound_insert_time": choice.sound_insert_time,
+        "sound_volume": choice.sound_volume,
+        "original_audio_volume": choice.original_audio_volume,
+    }
+
+
+def _ms(seconds: float | None) -> int | None:
+    return None if seconds is None else round(seconds * 1000)
+
+
+def face_chosen(
+    job: Job,
+    choice: FaceTiming,
+    measured: JobInputs,
+    note: str | None,
+    now: datetime,
+    policy: PollPolicy,
+) -> bool:
+    if job.state is not JobState.NEEDS_INPUT:
+        return False
+    job.inputs.audio_duration = measured.audio_duration
+    job.inputs.video_duration = measured.video_duration
+    options = job.options
+    options.face_id = choice.face_id
+    options.sound_start_time = choice.sound_start_time
+    options.sound_end_time = choice.sound_end_time
+    options.sound_insert_time = choice.sound_insert_time
+    options.sound_volume = choice.sound_volume
+    options.original_audio_volume = choice.original_audio_volume
+    expect_answer(job, now, Stage.CREATING_TASK, policy.submit_grace)
+    job.note = note
     return True

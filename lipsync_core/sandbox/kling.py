@@ -31,7 +31,7 @@ from lipsync_core.sandbox.media_fetch import (
 from lipsync_core.sandbox.state import Job, ProviderStore, SandboxState, Transition, TransitionTable
 
 if TYPE_CHECKING:
-    from lipsync_core.faces import FaceTrack
+    from lipsync_core.media.faces import FaceTrack
 
 PROVIDER = "kling"
 TABLE = TransitionTable(
@@ -263,7 +263,7 @@ router = APIRouter(prefix="/klingai/v1/videos", dependencies=[Depends(require_be
 
 @router.post("/identify-face")
 def identify_face(body: IdentifyFaceBody, store: Store) -> JSONResponse:
-    from lipsync_core.faces import preflight_faces
+    from lipsync_core.media.faces import preflight_faces
 
     path = _fetch_input(store, body.video_url, "video_url", MAX_VIDEO_BYTES)
     info = _probe(path, "video_url")

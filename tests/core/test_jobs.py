@@ -16,6 +16,7 @@ import pytest
 from lipsync_core.config import Settings, load_settings
 from lipsync_core.errors import ConfigurationError, MediaValidationError
 from lipsync_core.flows.clients import client_factories
+from lipsync_core.flows.sources import public_url_for
 from lipsync_core.jobs import (
     CostUnit,
     FaceChoiceError,
@@ -28,7 +29,6 @@ from lipsync_core.jobs import (
     PollPolicy,
     Stage,
     TwinSyncPrice,
-    public_url_for,
 )
 from lipsync_core.sandbox import SandboxServer
 from tests.core.conftest import MakeService, sandbox_now

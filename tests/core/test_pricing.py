@@ -11,8 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from lipsync_core.flows.model import CostUnit
-from lipsync_core.jobs import COST_UNITS, estimate_cost
 from lipsync_core.pricing import (
+    COST_UNITS,
     PRICES,
     RATE_SOURCES,
     ConversionRates,
@@ -20,6 +20,7 @@ from lipsync_core.pricing import (
     Unit,
     billed_seconds,
     estimate,
+    estimate_cost,
     estimate_total,
     price_for,
     to_currency,

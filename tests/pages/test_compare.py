@@ -19,7 +19,7 @@ from tests.pages.conftest import APP, APP_TIMEOUT
 from tests.pages.test_submit import KLING, PRIME, choose, texts, use_samples
 from ui import keys
 from ui.cards import cost_line
-from ui.compare_stats import CURRENCY_COLUMN, with_currency
+from ui.compare.stats import CURRENCY_COLUMN, with_currency
 from ui.runtime import Runtime
 
 PAGE = "pages/compare_page.py"

@@ -22,9 +22,9 @@ from lipsync_core.providers.ausynclab import SYNC_MODE_DESCRIPTIONS, SyncMode
 from tests.pages.conftest import APP, forget_runtime
 from ui import keys
 from ui.cards import cost_line
+from ui.labels import target_label
 from ui.runtime import Runtime
-from ui.submit_media import save_upload
-from ui.submit_options import target_label
+from ui.submit.media import save_upload
 
 PRIME = ("ausynclab", "prime")
 NOVA = ("ausynclab", "nova")

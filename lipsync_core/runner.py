@@ -1,0 +1,213 @@
+"""Runs the providers' flows against the history: create calls, status rounds, the check pool.
+
+A :class:`FlowRunner` is what :class:`~lipsync_core.jobs.JobService` hands its work to: it builds
+each flow's :class:`~lipsync_core.flows.common.FlowContext` (the calling thread's client, the
+clock, safe job changes through the store), marks the jobs this process is sending so a status
+round leaves them alone, and runs a round of status checks batched per provider on a bounded
+pool of threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from lipsync_core.config import Connection, Settings
+from lipsync_core.errors import LipsyncError
+from lipsync_core.flows.ausynclab import AusyncLabFlow
+from lipsync_core.flows.clients import ClientPool
+from lipsync_core.flows.common import FlowContext, PollPolicy, create_error
+from lipsync_core.flows.kling import KlingFlow
+from lipsync_core.flows.model import Job
+from lipsync_core.flows.twinsync import TwinSyncFlow
+from lipsync_core.store import JobStore
+
+logger = logging.getLogger(__name__)
+
+FLOWS = {"ausynclab": AusyncLabFlow(), "kling": KlingFlow(), "twinsync": TwinSyncFlow()}
+# Providers whose refresh reads one list for all their jobs, so every active job goes along.
+BATCHED = frozenset({"ausynclab"})
+
+
+class FlowRunner:
+    """One per job service; thread-safe. ``callback_url`` is sent to AusyncLab when set."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        clients: ClientPool,
+        settings: Settings,
+        policy: PollPolicy,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.clients = clients
+        self.settings = settings
+        self.policy = policy
+        self.clock = clock
+        self.callback_url: str | None = None
+        self._inflight: set[str] = set()
+        self._inflight_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    # -- changing jobs --------------------------------------------------------------------------
+
+    def update(self, job_id: str, change: Callable[..., bool | None], *args: Any) -> Job | None:
+        """Re-read, change and save a job, again if another writer got there first.
+
+        Returns the saved job, the job as it is if ``change`` declined (returned ``False``), or
+        ``None`` if the job is gone.
+        """
+        saved, _ = self.store.change(job_id, change, *args)
+        return saved
+
+    def claim(self, job_id: str, change: Callable[..., bool | None], *args: Any) -> Job | None:
+        """Like :meth:`update`, but ``None`` unless *this* call made and saved the change.
+
+        Used before a create call: of two threads or processes moving the same job to an intent
+        stage, exactly one gets the job back and makes the call.
+        """
+        saved, changed = self.store.change(job_id, change, *args)
+        return saved if changed else None
+
+    # -- create calls ---------------------------------------------------------------------------
+
+    def start(self, job: Job) -> None:
+        """Make a recorded job's first provider call (its intent is already saved)."""
+        with self.sending(job.id):
+            try:
+                FLOWS[job.provider].start(job, self.context(job.provider))
+            except LipsyncError as exc:
+                self.update(job.id, create_error, exc, self.clock(), self.policy)
+
+    def create_kling_task(self, job: Job) -> None:
+        """Create the Kling task of a job whose face choice is saved as its intent."""
+        with self.sending(job.id):
+            try:
+                FLOWS["kling"].create_task(job, self.context("kling"))
+            except LipsyncError as exc:
+                self.update(job.id, create_error, exc, self.clock(), self.policy)
+
+    @contextmanager
+    def sending(self, job_id: str) -> Iterator[None]:
+        """Mark a job as being sent by this process, so the refresher leaves it alone."""
+        with self._inflight_lock:
+            self._inflight.add(job_id)
+        try:
+            yield
+        finally:
+            with self._inflight_lock:
+                self._inflight.discard(job_id)
+
+    def sending_now(self) -> frozenset[str]:
+        with self._inflight_lock:
+            return frozenset(self._inflight)
+
+    # -- status rounds --------------------------------------------------------------------------
+
+    def refresh_due(self, now: datetime | None = None) -> tuple[int, set[str]]:
+        """Check every job that is due, batched per provider.
+
+        Returns how many were due and the ids of every job the round looked at. AusyncLab: one
+        ``list_generated_videos()`` (and one ``list_registered_videos()`` while a job registers)
+        for all its jobs; Kling and TwinSync: one status call per due job.
+        """
+        moment = now or self.clock()
+        due = self.store.due(moment, exclude=self.sending_now())
+        by_provider: dict[str, list[Job]] = {}
+        for job in due:
+            by_provider.setdefault(job.provider, []).append(job)
+        watched = {job.id for job in due}
+        for provider, jobs in by_provider.items():
+            watched |= self._refresh_provider(provider, jobs, now)
+        return len(due), watched
+
+    def _refresh_provider(self, provider: str, due: list[Job], now: datetime | None) -> set[str]:
+        """Refresh one provider's due jobs; returns the ids of every job the refresh looked at."""
+        usable = [job for job in due if self._reachable(job)]
+        if not usable:
+            return set()
+        active = self.store.active(provider) if provider in BATCHED else []
+        active = [job for job in active if job.id not in self.sending_now() and not job.is_final]
+        try:
+            FLOWS[provider].refresh(usable, active, self.context(provider, now))
+        except Exception:
+            # A bug must not stop the other providers' jobs, nor make this one retry every tick.
+            logger.exception("refreshing %s jobs failed", provider)
+            later = (now or self.clock()) + timedelta(seconds=self.policy.overdue_interval)
+            for job in usable:
+                self.update(job.id, postpone, later)
+        return {job.id for job in active}
+
+    def _reachable(self, job: Job) -> bool:
+        """A job made on the sandbox cannot be checked at the live provider, nor the reverse.
+
+        Such a job is not failed (the setting may come back): it waits, saying why.
+        """
+        client_missing = self.clients.get(job.provider) is None
+        if not client_missing and job.sandbox == self.is_sandbox(job.provider):
+            return True
+        where = "the sandbox" if job.sandbox else f"the live {job.provider_name} service"
+        note = (
+            f"This job was sent to {where}, which this app is not set to use for "
+            f"{job.provider_name} now, so it cannot be checked until that setting is back."
+        )
+        later = self.clock() + timedelta(seconds=self.policy.error_backoff_max)
+        self.update(job.id, postpone, later, note)
+        return False
+
+    def is_sandbox(self, provider: str) -> bool:
+        return self.settings.connection(provider) is Connection.SANDBOX
+
+    def context(self, provider: str, now: datetime | None = None) -> FlowContext:
+        return FlowContext(
+            clients=lambda: self.clients.get(provider),
+            settings=self.settings,
+            policy=self.policy,
+            clock=(lambda: now) if now is not None else self.clock,
+            update=self.update,
+            claim=self.claim,
+            for_each=self.for_each,
+            callback_url=self.callback_url,
+        )
+
+    def for_each(self, work: Callable[[Job], None], jobs: Sequence[Job]) -> None:
+        """Run one status check per job, up to ``policy.parallel_checks`` at a time.
+
+        Each worker thread uses its own clients; the first error raised (a bug: provider
+        errors are handled per job) is raised again once every check has ended.
+        """
+        if len(jobs) < 2 or self.policy.parallel_checks < 2:
+            for job in jobs:
+                work(job)
+            return
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    self.policy.parallel_checks, thread_name_prefix="lipsync-check"
+                )
+            pool = self._pool
+        for future in [pool.submit(work, job) for job in jobs]:
+            future.result()
+
+    def close(self) -> None:
+        """Stop the status-check threads (end of process or test)."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+
+def postpone(job: Job, when: datetime, note: str | None = None) -> bool:
+    """Check an unfinished job again at ``when`` (with ``note`` on its card, if given)."""
+    if job.is_final:
+        return False
+    job.next_poll_at = when
+    job.note = note or job.note
+    return True

@@ -1,0 +1,112 @@
+"""A card's buttons: download the result, submit again, remove from the history.
+
+Removal asks first, in a dialog opened from session state (``STATUS_REMOVING`` names the job),
+so the question survives reruns and a test can reach it. Results of actions are kept as one
+message in session state and shown at the top of the page's next run.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import streamlit as st
+
+from lipsync_core.errors import LipsyncError
+from lipsync_core.flows.model import Job
+from ui import keys
+from ui.labels import target_label
+from ui.runtime import Runtime
+
+
+def render_actions(runtime: Runtime, job: Job) -> None:
+    row = st.container(horizontal=True, gap="small")
+    with row:
+        _download(job)
+        if job.is_final:
+            st.button(
+                "Submit again", key=keys.card_action(job.id, "again"), icon=":material/replay:",
+                on_click=submit_again, args=(runtime, job.id),
+            )  # fmt: skip
+        st.button(
+            "Remove", key=keys.card_action(job.id, "remove"), icon=":material/delete:",
+            on_click=_ask_removal, args=(job.id,),
+        )  # fmt: skip
+
+
+def _download(job: Job) -> None:
+    """The local result as a download (read only when clicked), or a link to the provider's."""
+    path = job.output_path if job.output_path and Path(job.output_path).is_file() else None
+    if path:
+        st.download_button(
+            "Download", data=partial(Path(path).read_bytes), file_name=_file_name(job, path),
+            mime="video/mp4", key=keys.card_action(job.id, "download"), on_click="ignore",
+            icon=":material/download:",
+        )  # fmt: skip
+    elif job.output_url and job.is_final:
+        st.link_button("Open the result", job.output_url, icon=":material/open_in_new:")
+
+
+def _file_name(job: Job, path: str) -> str:
+    label = target_label(job.provider, job.model).lower().replace(" ", "-")
+    return f"lipsync-{label}-{job.id[:8]}{Path(path).suffix}"
+
+
+def submit_again(runtime: Runtime, job_id: str) -> None:
+    """A new job with the same inputs; clicking twice makes one (the core keys it by the old)."""
+    try:
+        job = runtime.service.retry(job_id)
+    except LipsyncError as exc:
+        _tell("error", str(exc))
+        return
+    runtime.refresher.wake()
+    _tell("success", f"Sent again to {target_label(job.provider, job.model)}.")
+
+
+def _ask_removal(job_id: str) -> None:
+    st.session_state[keys.STATUS_REMOVING] = job_id
+
+
+def _forget_removal() -> None:
+    st.session_state.pop(keys.STATUS_REMOVING, None)
+
+
+@st.dialog("Remove from the history?", on_dismiss=_forget_removal)
+def removal_dialog(runtime: Runtime, job: Job) -> None:
+    label = target_label(job.provider, job.model)
+    st.write(f"The card of this {label} job and its record will be removed from the history.")
+    if not job.is_final:
+        st.warning(
+            f"The job is not finished: it keeps running at {job.provider_name} (and may "
+            "still cost), but this app will stop following it."
+        )
+    yes, no = st.columns(2)
+    if yes.button("Remove", key=keys.STATUS_REMOVE_YES, type="primary"):
+        runtime.service.remove(job.id)
+        _tell("success", f"The {label} job was removed from the history.")
+        _forget_removal()
+        st.rerun()
+    if no.button("Keep it", key=keys.STATUS_REMOVE_NO):
+        _forget_removal()
+        st.rerun()
+
+
+def pending_removal(runtime: Runtime) -> Job | None:
+    """The job the removal dialog is about, if one is asked and still in the history."""
+    job_id = st.session_state.get(keys.STATUS_REMOVING)
+    job = runtime.service.get(job_id) if job_id else None
+    if job_id and job is None:
+        _forget_removal()
+    return job
+
+
+def _tell(kind: str, sentence: str) -> None:
+    st.session_state[keys.STATUS_MESSAGE] = (kind, sentence)
+
+
+def show_message() -> None:
+    """The last action's result, once."""
+    told = st.session_state.pop(keys.STATUS_MESSAGE, None)
+    if told:
+        kind, sentence = told
+        (st.error if kind == "error" else st.success)(sentence)

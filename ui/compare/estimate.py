@@ -1,0 +1,80 @@
+"""'Estimate for my file': a length typed in, or a file probed, priced at every provider."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from lipsync_core import media
+from lipsync_core.errors import LipsyncError, MediaValidationError, provider_display_name
+from lipsync_core.pricing import PRICES, estimate, to_currency
+from ui import keys
+from ui.rates import PriceSettings
+from ui.uploads import AUDIO_TYPES, VIDEO_TYPES, Upload
+
+
+def render_estimate(settings: PriceSettings) -> None:
+    typed_col, file_col = st.columns(2)
+    typed = typed_col.number_input(
+        "Length of the audio (seconds)", min_value=0.1, max_value=3600.0, value=None,
+        step=1.0, key=keys.COMPARE_DURATION, placeholder="e.g. 12.5",
+    )  # fmt: skip
+    upload = file_col.file_uploader(
+        "…or the audio (or video) file", type=AUDIO_TYPES + VIDEO_TYPES, key=keys.COMPARE_FILE
+    )
+    seconds = typed
+    if upload is not None:
+        try:
+            seconds = measured_seconds(upload)
+        except LipsyncError as exc:
+            st.error(str(exc))
+            return
+        st.caption(f"{upload.name} lasts {seconds:.1f} s (its sound track, as measured).")
+    if seconds is None:
+        st.caption("Type a length or choose a file to see what each provider would charge.")
+        return
+    st.dataframe(estimate_table(seconds, settings), hide_index=True, width="stretch")
+
+
+def measured_seconds(upload: Upload) -> float:
+    """The length of the upload's sound track (else of the file), probed once per upload."""
+    cache: dict[str, float] = st.session_state.setdefault(keys.COMPARE_FILE_SECONDS, {})
+    file_id = getattr(upload, "file_id", upload.name)
+    if file_id not in cache:
+        cache[file_id] = _probe(upload)
+    return cache[file_id]
+
+
+def _probe(upload: Upload) -> float:
+    suffix = Path(upload.name).suffix
+    with tempfile.TemporaryDirectory(prefix="lipsync-estimate-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(upload.getvalue())
+        info = media.probe(path)
+    seconds = info.audio_duration or info.duration
+    if not seconds:
+        raise MediaValidationError(f"The length of {upload.name} could not be measured.")
+    return float(seconds)
+
+
+def estimate_table(seconds: float, settings: PriceSettings) -> pd.DataFrame:
+    """What one job with ``seconds`` of audio costs at each provider/model."""
+    currency = settings.rates.currency
+    rows = []
+    for provider, model in PRICES:
+        cost = estimate(
+            provider, model, seconds, twinsync_price_per_second=settings.twinsync_per_second
+        )
+        converted = to_currency(cost, settings.rates)
+        rows.append(
+            {
+                "Provider": provider_display_name(provider),
+                "Model": model,
+                "Cost": cost.explanation,
+                currency: converted,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,117 @@
+"""Prices: every provider/model's published price, and its cost over 1–60 s in the currency."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from lipsync_core.errors import provider_display_name
+from lipsync_core.pricing import PRICES, Price, estimate, to_currency
+from ui import keys
+from ui.compare.estimate import render_estimate
+from ui.rates import ON_COMPARE, PriceSettings, render_rate_sources, render_rates
+
+SECONDS = range(1, 61)
+UNIT_WORDS = {"credits": "credits", "PTC": "PTC (302.ai)", "unknown": "not published"}
+
+
+def target_name(provider: str, model: str) -> str:
+    return f"{provider_display_name(provider)} · {model}"
+
+
+def render_prices() -> PriceSettings:
+    """The price table, the rates, the chart and the estimate box; returns the rates set."""
+    st.dataframe(price_table(PRICES.values()), hide_index=True, width="stretch")
+    st.subheader("In your currency")
+    settings = render_rates(ON_COMPARE)
+    with st.expander("Defaults and where they come from"):
+        render_rate_sources()
+    curve, missing = cost_curve(settings)
+    title_col, scale_col = st.columns([3, 1])
+    title_col.markdown(f"**Cost of one job by length of audio ({settings.rates.currency})**")
+    log = scale_col.toggle("Logarithmic scale", key=keys.COMPARE_LOG_SCALE)
+    if curve.empty:
+        st.info("No price can be shown in this currency yet: set a rate above.")
+    else:
+        st.altair_chart(_chart(curve, settings.rates.currency, log=log), width="stretch")
+    for reason in missing:
+        st.caption(f"Not on the chart: {reason}")
+    st.subheader("Estimate for my file")
+    render_estimate(settings)
+    return settings
+
+
+def price_table(prices: Iterable[Price]) -> pd.DataFrame:
+    """One row per provider/model: what it costs, in which unit, and the document that says so."""
+    return pd.DataFrame(
+        [
+            {
+                "Provider": provider_display_name(price.provider),
+                "Model": price.model,
+                "Price": price_words(price),
+                "Unit": UNIT_WORDS.get(price.unit, price.unit),
+                "Source": price.source,
+            }
+            for price in prices
+        ]
+    )
+
+
+def price_words(price: Price) -> str:
+    if price.per_second is not None:
+        return f"{price.per_second:,g} {price.unit} per second of audio"
+    if price.per_job is not None:
+        return f"{price.per_job:g} {price.unit} per job (face identification + lip-sync task)"
+    return "not published: set your own price per second below"
+
+
+def cost_curve(
+    settings: PriceSettings, seconds: Iterable[int] = SECONDS
+) -> tuple[pd.DataFrame, list[str]]:
+    """Cost in the currency per provider/model and audio length, and the ones left out (why)."""
+    rows, missing = [], []
+    lengths = list(seconds)
+    for (provider, model), price in PRICES.items():
+        name = target_name(provider, model)
+        costs = [
+            to_currency(
+                estimate(
+                    provider, model, s, twinsync_price_per_second=settings.twinsync_per_second
+                ),
+                settings.rates,
+            )
+            for s in lengths
+        ]
+        if any(cost is None for cost in costs):
+            missing.append(f"{name} — {_why_missing(price, settings)}")
+            continue
+        rows += [
+            {"target": name, "seconds": s, "cost": c} for s, c in zip(lengths, costs, strict=True)
+        ]
+    return pd.DataFrame(rows, columns=["target", "seconds", "cost"]), missing
+
+
+def _why_missing(price: Price, settings: PriceSettings) -> str:
+    if price.unit == "unknown":
+        return "no published price; set your TwinSync price per second above."
+    what = "AusyncLab credit" if price.unit == "credits" else price.unit
+    return f"set the price of 1 {what} in {settings.rates.currency} above."
+
+
+def _chart(curve: pd.DataFrame, currency: str, *, log: bool) -> alt.Chart:
+    seconds = alt.Scale(domain=[1, 60])
+    cost = alt.Scale(type="log") if log else alt.Scale(zero=True)
+    data = curve[curve["cost"] > 0] if log else curve
+    return (
+        alt.Chart(data)
+        .mark_line()
+        .encode(
+            x=alt.X("seconds:Q", title="Length of the audio (seconds)", scale=seconds),
+            y=alt.Y("cost:Q", title=f"Cost of one job ({currency})", scale=cost),
+            color=alt.Color("target:N", title=None),
+            tooltip=["target", "seconds", alt.Tooltip("cost:Q", format=",.4f")],
+        )
+    )

@@ -1,0 +1,158 @@
+"""What the library's buttons do: register, generate, open, play and delete (widget callbacks).
+
+Each action runs as an ``on_click`` callback, i.e. before the script reruns, so the tables drawn
+afterwards already show its effect. Its outcome is left in the session as a message the page
+shows once (``st.error(str(exc))`` for any ``LipsyncError``: a sentence, never a traceback).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from lipsync_core.errors import LipsyncError, NotFoundError
+from lipsync_core.flows.model import JobState
+from lipsync_core.providers.ausynclab import AusyncLabClient
+from ui import keys
+from ui.library.sources import choose
+from ui.library.table import GENERATED, SHELVES
+from ui.runtime import Runtime
+from ui.uploads import Upload
+
+FLASH_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class Flash:
+    """A message from the last action; ``status_link`` adds a link to the Status page."""
+
+    level: str  # "success", "info", "warning" or "error"
+    text: str
+    status_link: bool = False
+    at: float = field(default_factory=time.monotonic)
+
+
+def flash(level: str, text: str, *, status_link: bool = False) -> None:
+    """Say how an action went; it replaces older messages."""
+    st.session_state[keys.LIBRARY_FLASH] = [Flash(level, text, status_link)]
+
+
+def current_flashes() -> list[Flash]:
+    """The last action's messages for :data:`FLASH_SECONDS` (the page may refresh meanwhile)."""
+    now = time.monotonic()
+    kept = [f for f in st.session_state.get(keys.LIBRARY_FLASH, []) if now - f.at < FLASH_SECONDS]
+    st.session_state[keys.LIBRARY_FLASH] = kept
+    return kept
+
+
+def register_new(runtime: Runtime, client: AusyncLabClient) -> None:
+    """Register the video of the form (a link or an upload) under the name given."""
+    state = st.session_state
+    name = (state.get(keys.LIBRARY_NEW_NAME) or "").strip() or None
+    try:
+        source = choose(
+            runtime, "video", state.get(keys.LIBRARY_NEW_URL), _file(keys.LIBRARY_NEW_FILE)
+        )
+        sent: dict[str, int] = state.setdefault(keys.LIBRARY_SENT, {})
+        fingerprint = f"{source.fingerprint}|{name}"
+        if fingerprint in sent:
+            flash("info", f"This video was just registered as #{sent[fingerprint]}; see below.")
+            return
+        video_id = client.register_video(source.url, name=name)
+    except LipsyncError as exc:
+        flash("error", str(exc))
+        return
+    sent[fingerprint] = video_id
+    flash(
+        "success",
+        f"Registered as #{video_id}. It shows as PENDING or PROCESSING until AusyncLab has "
+        "prepared it; once COMPLETED you can generate lip-sync from it.",
+    )
+
+
+def generate_from(runtime: Runtime, registered_video_id: int, video_name: str | None) -> None:
+    """Start a tracked Prime job from a registered video and the form's audio.
+
+    Without a name of its own, the job is named after the registered video.
+    """
+    state = st.session_state
+    name = (state.get(keys.LIBRARY_GENERATE_NAME) or "").strip() or video_name
+    nonce = state.setdefault(keys.NONCE, uuid.uuid4().hex)
+    try:
+        source = choose(
+            runtime, "audio", state.get(keys.LIBRARY_AUDIO_URL), _file(keys.LIBRARY_AUDIO_FILE)
+        )
+        inputs = source.inputs.model_copy(update={"registered_video_id": registered_video_id})
+        key = f"library:{nonce}:{registered_video_id}:{source.fingerprint}:{name}"
+        job = runtime.service.submit("ausynclab", "prime", inputs, title=name, idempotency_key=key)
+    except LipsyncError as exc:
+        flash("error", str(exc))
+        return
+    runtime.refresher.wake()
+    if job.state is JobState.FAILED:
+        flash("error", job.error or "AusyncLab did not start the lip-sync.")
+        return
+    flash(
+        "success",
+        f"Lip-sync from #{registered_video_id} started; it appears under Generated videos and "
+        "on the Status page, where its result can be played and downloaded.",
+        status_link=True,
+    )
+
+
+def open_details(shelf: str, video_id: int) -> None:
+    st.session_state[keys.LIBRARY_DETAILS] = (shelf, video_id)
+
+
+def close_details() -> None:
+    st.session_state.pop(keys.LIBRARY_DETAILS, None)
+
+
+def play(video_id: int) -> None:
+    st.session_state[keys.LIBRARY_PLAYING] = video_id
+
+
+def ask_delete(shelf: str, video_id: int, title: str) -> None:
+    """Only remember what to delete: the page then asks for confirmation."""
+    st.session_state[keys.LIBRARY_PENDING_DELETE] = (shelf, video_id, title)
+
+
+def cancel_delete() -> None:
+    st.session_state.pop(keys.LIBRARY_PENDING_DELETE, None)
+
+
+def delete_confirmed(client: AusyncLabClient) -> None:
+    """Delete the video waiting for confirmation, at AusyncLab."""
+    pending = st.session_state.pop(keys.LIBRARY_PENDING_DELETE, None)
+    if pending is None:
+        return
+    shelf, video_id, title = pending
+    delete = client.delete_generated_video if shelf == GENERATED else client.delete_registered_video
+    try:
+        delete(video_id)
+    except NotFoundError:
+        flash("info", f"{title} was already gone from AusyncLab.")
+    except LipsyncError as exc:
+        flash("error", str(exc))
+        return
+    else:
+        flash("success", f"Deleted the {SHELVES[shelf].noun} {title}.")
+    _forget(shelf, video_id)
+
+
+def _forget(shelf: str, video_id: int) -> None:
+    state = st.session_state
+    if state.get(keys.LIBRARY_DETAILS) == (shelf, video_id):
+        close_details()
+    if shelf == GENERATED and state.get(keys.LIBRARY_PLAYING) == video_id:
+        state.pop(keys.LIBRARY_PLAYING)
+    sent = state.get(keys.LIBRARY_SENT, {})
+    for fingerprint in [f for f, v in sent.items() if v == video_id and shelf != GENERATED]:
+        del sent[fingerprint]
+
+
+def _file(key: str) -> Upload | None:
+    return st.session_state.get(key)

@@ -1,0 +1,55 @@
+"""The library's two forms: register a new video, and generate lip-sync from a registered one."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lipsync_core.providers.ausynclab import AusyncLabClient, AusyncLabState, RegisteredVideo
+from ui import keys
+from ui.library.actions import generate_from, register_new
+from ui.library.table import title
+from ui.runtime import Runtime
+from ui.uploads import AUDIO_TYPES, VIDEO_TYPES
+
+
+def register_form(runtime: Runtime, client: AusyncLabClient) -> None:
+    """Register a source video for Prime, from a link or a file on this computer."""
+    with st.expander("➕ Register a new video"), st.form("library_register_form"):
+        st.text_input(
+            "Link to the video",
+            key=keys.LIBRARY_NEW_URL,
+            placeholder="https://example.com/person-talking.mp4",
+        )
+        st.file_uploader("…or a video file", type=VIDEO_TYPES, key=keys.LIBRARY_NEW_FILE)
+        st.text_input("Name (optional)", key=keys.LIBRARY_NEW_NAME, max_chars=120)
+        st.form_submit_button(
+            "Register video",
+            key=keys.LIBRARY_NEW_SUBMIT,
+            on_click=register_new,
+            args=(runtime, client),
+            type="primary",
+        )
+
+
+def generate_form(runtime: Runtime, video: RegisteredVideo) -> None:
+    """Generate with Prime from a COMPLETED registered video; the job is tracked like any other."""
+    if video.state is not AusyncLabState.COMPLETED:
+        st.caption(
+            f"Lip-sync can be generated from {title(video)} once its state is COMPLETED "
+            f"(now {video.state.value})."
+        )
+        return
+    with st.form("library_generate_form"):
+        st.markdown(f"**Generate lip-sync from {title(video)}** (model Prime)")
+        st.text_input(
+            "Link to the audio", key=keys.LIBRARY_AUDIO_URL, placeholder="https://…/speech.mp3"
+        )
+        st.file_uploader("…or an audio file", type=AUDIO_TYPES, key=keys.LIBRARY_AUDIO_FILE)
+        st.text_input("Name (optional)", key=keys.LIBRARY_GENERATE_NAME, max_chars=120)
+        st.form_submit_button(
+            "Generate lip-sync",
+            key=keys.LIBRARY_GENERATE_SUBMIT,
+            on_click=generate_from,
+            args=(runtime, video.id, video.name),
+            type="primary",
+        )

@@ -1,0 +1,124 @@
+"""The AusyncLab library's two shelves as tables: rows, badges, local times, search and filter.
+
+Nothing here talks to AusyncLab or draws anything; it turns the client's videos into the
+``DataFrame`` the page shows, so the rules can be read (and tested) in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from lipsync_core.providers.ausynclab import AusyncLabState, GeneratedVideo, RegisteredVideo
+from ui.timezones import LocalTime
+
+Video = RegisteredVideo | GeneratedVideo
+REGISTERED = "registered"
+GENERATED = "generated"
+STATE_BADGES = {
+    AusyncLabState.PENDING: "⚪ PENDING",
+    AusyncLabState.PROCESSING: "🟡 PROCESSING",
+    AusyncLabState.COMPLETED: "🟢 COMPLETED",
+    AusyncLabState.FAILED: "🔴 FAILED",
+}
+WORKING = frozenset({AusyncLabState.PENDING, AusyncLabState.PROCESSING})
+
+
+@dataclass(frozen=True)
+class Shelf:
+    """One tab of the library: which list it shows and how its things are called."""
+
+    kind: str
+    title: str
+    noun: str  # "registered video" / "generated video"
+
+    def key(self, prefix: str) -> str:
+        """A widget key of this shelf (the two tabs have the same widgets)."""
+        return f"{prefix}_{self.kind}"
+
+
+SHELVES = {
+    REGISTERED: Shelf(REGISTERED, "Registered videos", "registered video"),
+    GENERATED: Shelf(GENERATED, "Generated videos", "generated video"),
+}
+
+
+def filter_videos(
+    videos: Iterable[Video], search: str = "", states: Sequence[AusyncLabState] = ()
+) -> list[Video]:
+    """The videos whose name contains ``search`` (any case) and whose state is chosen."""
+    needle = search.strip().casefold()
+    return [
+        video
+        for video in videos
+        if (not needle or needle in (video.name or "").casefold())
+        and (not states or video.state in states)
+    ]
+
+
+def newest_first(videos: Iterable[Video]) -> list[Video]:
+    return sorted(videos, key=lambda v: (v.created_at or datetime.min.replace(tzinfo=UTC), v.id))[
+        ::-1
+    ]
+
+
+def is_working(videos: Iterable[Video]) -> bool:
+    """Whether some row may still change on its own (PENDING or PROCESSING)."""
+    return any(video.state in WORKING for video in videos)
+
+
+def table(
+    videos: Sequence[Video], when: LocalTime, picture: Callable[[str | None], str | None]
+) -> pd.DataFrame:
+    """The rows of either shelf, in the order given; ``picture`` turns a thumbnail's link into
+    what the table's picture cell shows."""
+    return pd.DataFrame(
+        [_row(video, when, picture) for video in videos],
+        columns=["thumbnail", "id", "name", "state", "created", *_links(videos)],
+    )
+
+
+def _links(videos: Sequence[Video]) -> list[str]:
+    if videos and isinstance(videos[0], GeneratedVideo):
+        return ["registered_video_id", "output", "audio"]
+    return ["video"]
+
+
+def _row(
+    video: Video, when: LocalTime, picture: Callable[[str | None], str | None]
+) -> dict[str, object]:
+    row: dict[str, object] = {
+        "thumbnail": picture(video.thumbnail_url),
+        "id": video.id,
+        "name": video.name or "",
+        "state": STATE_BADGES[video.state],
+        "created": _local(video.created_at, when),
+    }
+    if isinstance(video, GeneratedVideo):
+        row["registered_video_id"] = video.registered_video_id
+        row["output"] = video.output_video_url
+        row["audio"] = video.audio_url
+    else:
+        row["video"] = video.video_url
+    return row
+
+
+def _local(moment: datetime | None, when: LocalTime) -> datetime | None:
+    """A naive datetime in the user's zone (the table shows it as it is)."""
+    if moment is None:
+        return None
+    return moment.astimezone(when.zone).replace(tzinfo=None)
+
+
+def label(video: Video) -> str:
+    """How a video is named in choosers and dialogs."""
+    name = video.name or "(no name)"
+    return f"#{video.id} · {name}"
+
+
+def title(video: Video) -> str:
+    """How a video is named in sentences: its id and name."""
+    return f"#{video.id} “{video.name}”" if video.name else f"#{video.id}"

@@ -1,0 +1,1 @@
+"""The Status page's widgets: filters and pages of the history, the live summary."""

@@ -1,0 +1,78 @@
+"""The status page's filters (provider, state, dates), page size and page, as a ``JobFilter``.
+
+Dates are the viewer's: the browser's time zone when Streamlit knows it, else UTC; a date range
+covers whole days, the "to" day included.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, tzinfo
+
+import streamlit as st
+
+from lipsync_core.config import PROVIDERS
+from lipsync_core.errors import provider_display_name
+from lipsync_core.flows.model import JobState
+from lipsync_core.store import JobFilter
+from ui import keys
+from ui.cards import BADGES
+
+PAGE_SIZES = (10, 25)
+
+
+def job_filter(
+    providers: list[str], states: list[JobState], since: date | None, until: date | None,
+    tz: tzinfo,
+) -> JobFilter:  # fmt: skip
+    """The core's filter for what the widgets hold (``None`` for "any")."""
+    return JobFilter(
+        providers=providers or None,
+        states=states or None,
+        since=_start_of(since, tz) if since else None,
+        until=_start_of(until + timedelta(days=1), tz) if until else None,
+    )
+
+
+def _start_of(day: date, tz: tzinfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def render_filters(tz: tzinfo) -> tuple[JobFilter, int]:
+    """The filter row; returns the filter and the page size."""
+    columns = st.columns([3, 3, 2, 2, 1])
+    providers = columns[0].multiselect(
+        "Provider", list(PROVIDERS), format_func=provider_display_name,
+        key=keys.STATUS_PROVIDERS, placeholder="All providers", on_change=_first_page,
+    )  # fmt: skip
+    states = columns[1].multiselect(
+        "State", [s.value for s in JobState], format_func=lambda s: BADGES[JobState(s)][0],
+        key=keys.STATUS_STATES, placeholder="All states", on_change=_first_page,
+    )  # fmt: skip
+    since = columns[2].date_input(
+        "Sent from", value=None, key=keys.STATUS_SINCE, on_change=_first_page
+    )
+    until = columns[3].date_input(
+        "Sent until", value=None, key=keys.STATUS_UNTIL, on_change=_first_page
+    )
+    size = columns[4].selectbox(
+        "Per page", PAGE_SIZES, key=keys.STATUS_PAGE_SIZE, on_change=_first_page
+    )
+    chosen = [JobState(s) for s in states]
+    return job_filter(providers, chosen, since, until, tz), size
+
+
+def _first_page() -> None:
+    st.session_state.pop(keys.STATUS_PAGE, None)
+
+
+def current_page(pages: int) -> int:
+    """The page asked for, kept within the pages there are (filters may have shrunk them)."""
+    page = st.session_state.get(keys.STATUS_PAGE, 1)
+    if not isinstance(page, int) or not 1 <= page <= pages:
+        st.session_state[keys.STATUS_PAGE] = page = 1
+    return page
+
+
+def render_pagination(pages: int) -> None:
+    if pages > 1:
+        st.pagination(pages, key=keys.STATUS_PAGE)

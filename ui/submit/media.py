@@ -1,0 +1,155 @@
+"""The submit page's two inputs: a video and an audio, each a link or a file from this computer.
+
+Files (uploads and the shipped samples) are kept under ``<data_dir>/uploads/`` with names made
+from their content's hash, so the same file uploaded twice is stored once and a link to it
+(``LIPSYNC_PUBLIC_BASE_URL``) never changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Literal
+
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from lipsync_core.flows.model import JobInputs
+from lipsync_core.flows.sources import uploads_dir
+from ui import keys
+from ui.runtime import Runtime
+
+Kind = Literal["video", "audio"]
+KINDS: tuple[Kind, ...] = ("video", "audio")
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+SAMPLE_FILES: dict[Kind, Path] = {"video": SAMPLES / "face.mp4", "audio": SAMPLES / "speech.wav"}
+FILE, LINK = "A file", "A link"
+HASH_CHUNK = 1024 * 1024
+LABELS: dict[Kind, str] = {"video": "Video of the speaker", "audio": "Audio to lip-sync"}
+PLACEHOLDERS: dict[Kind, str] = {
+    "video": "https://example.com/speaker.mp4",
+    "audio": "https://example.com/speech.wav",
+}
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A file kept under the uploads folder, with the name the person knows it by."""
+
+    path: str
+    name: str
+    upload_id: str | None = None  # the uploader's file id; None for the samples
+
+
+@dataclass(frozen=True)
+class MediaChoice:
+    """What the form holds for one input: a link, a kept file, or nothing yet."""
+
+    kind: Kind
+    url: str | None = None
+    file: LocalFile | None = None
+
+    @property
+    def source(self) -> str | None:
+        """Where to probe it: the link, or the kept file's path."""
+        return self.url or (self.file.path if self.file else None)
+
+    @property
+    def name(self) -> str | None:
+        if self.file:
+            return self.file.name
+        if not self.url:
+            return None
+        return self.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or self.url
+
+
+def save_upload(data: bytes, name: str, folder: Path) -> Path:
+    """Keep ``data`` as ``<folder>/<sha256><suffix>``, writing it only if not already there."""
+    digest = hashlib.sha256(data).hexdigest()
+    return _keep(folder, digest, Path(name).suffix, lambda target: target.write_bytes(data))
+
+
+def keep_file(source: Path, folder: Path) -> Path:
+    """Copy a file on this computer into ``folder`` under its content-hash name."""
+    digest = hashlib.sha256()
+    with source.open("rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+    return _keep(folder, digest.hexdigest(), source.suffix, partial(shutil.copyfile, source))
+
+
+def _keep(folder: Path, digest: str, suffix: str, write: Callable[[Path], object]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{digest[:32]}{suffix.lower()}"
+    if target.is_file():
+        return target
+    handle, partial = tempfile.mkstemp(dir=folder, prefix=".upload-")
+    os.close(handle)
+    try:
+        write(Path(partial))
+        os.replace(partial, target)
+    finally:
+        Path(partial).unlink(missing_ok=True)
+    return target
+
+
+def use_samples(runtime: Runtime) -> None:
+    """Button callback: both inputs become the shipped sample files."""
+    folder = uploads_dir(runtime.settings)
+    for kind, sample in SAMPLE_FILES.items():
+        kept = keep_file(sample, folder)
+        st.session_state[keys.SUBMIT_MODE[kind]] = FILE
+        st.session_state[keys.SUBMIT_FILE[kind]] = LocalFile(str(kept), sample.name)
+        st.session_state[keys.SUBMIT_URL[kind]] = ""
+
+
+def media_input(kind: Kind, runtime: Runtime) -> MediaChoice:
+    """The widgets of one input; returns what the form currently holds for it."""
+    mode = st.radio(LABELS[kind], [FILE, LINK], key=keys.SUBMIT_MODE[kind], horizontal=True)
+    if mode == LINK:
+        url = st.text_input(
+            f"Link to the {kind}", key=keys.SUBMIT_URL[kind], placeholder=PLACEHOLDERS[kind]
+        )
+        return MediaChoice(kind, url=url.strip() or None)
+    upload = st.file_uploader(f"The {kind} file", key=keys.SUBMIT_UPLOAD[kind])
+    kept = _kept_upload(kind, upload, runtime)
+    if kept is not None:
+        st.caption(f"Using **{kept.name}**" + (" (sample)" if kept.upload_id is None else ""))
+    return MediaChoice(kind, file=kept)
+
+
+def _kept_upload(kind: Kind, upload: UploadedFile | None, runtime: Runtime) -> LocalFile | None:
+    """The kept file for this input: a new upload is saved once; a removed one is forgotten."""
+    state_key = keys.SUBMIT_FILE[kind]
+    kept: LocalFile | None = st.session_state.get(state_key)
+    if upload is None:
+        if kept is not None and kept.upload_id is not None:
+            st.session_state.pop(state_key)
+            return None
+        return kept
+    if kept is None or kept.upload_id != upload.file_id:
+        path = save_upload(upload.getvalue(), upload.name, uploads_dir(runtime.settings))
+        kept = LocalFile(str(path), upload.name, upload.file_id)
+        st.session_state[state_key] = kept
+    return kept
+
+
+def job_inputs(
+    video: MediaChoice, audio: MediaChoice, registered_video_id: int | None
+) -> JobInputs:
+    """The core's inputs for what the form holds."""
+    return JobInputs(
+        video_url=video.url,
+        video_path=video.file.path if video.file else None,
+        video_name=video.name,
+        audio_url=audio.url,
+        audio_path=audio.file.path if audio.file else None,
+        audio_name=audio.name,
+        registered_video_id=registered_video_id,
+    )

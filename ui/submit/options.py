@@ -1,0 +1,112 @@
+"""The submit page's choice of providers/models and their options (AusyncLab's only: Kling's face
+choice comes after its face identification, TwinSync has none)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from lipsync_core.errors import LipsyncError
+from lipsync_core.flows.clients import client_factories
+from lipsync_core.flows.model import MODELS, JobOptions, JobState, map_provider_state
+from lipsync_core.providers.ausynclab import SYNC_MODE_DESCRIPTIONS, SyncMode
+from ui import keys
+from ui.labels import sync_mode_words, target_label
+from ui.runtime import Runtime
+
+Target = tuple[str, str]
+REGISTER, DIRECT, REGISTERED = "register", "direct", "registered"
+PRIME_ROUTES = {
+    REGISTER: "Register this video, then generate (Prime's documented way)",
+    DIRECT: "Send it directly, without registering (generate-lipsync-v2, uses the sync mode)",
+    REGISTERED: "Use a video already registered at AusyncLab",
+}
+REGISTERED_TTL = 30
+
+
+@dataclass(frozen=True)
+class AusyncLabChoice:
+    """The AusyncLab options of the form: what goes into ``JobOptions`` and ``JobInputs``."""
+
+    options: JobOptions
+    registered_video_id: int | None = None
+    missing: str | None = None  # a sentence when the chosen route is not complete
+
+
+def all_targets(runtime: Runtime) -> list[Target]:
+    return [(p, m) for p in runtime.available_providers() for m in MODELS[p]]
+
+
+def choose_targets(runtime: Runtime) -> list[Target]:
+    """One checkbox per provider/model that is Live or Sandbox; several make a comparison."""
+    targets = all_targets(runtime)
+    columns = st.columns(len(targets))
+    chosen = []
+    for column, target in zip(columns, targets, strict=True):
+        word = runtime.connection(target[0]).value.capitalize()
+        if column.checkbox(target_label(*target), key=keys.submit_target(*target), help=word):
+            chosen.append(target)
+    return chosen
+
+
+def ausynclab_options(chosen: list[Target], runtime: Runtime) -> AusyncLabChoice:
+    """Prime's route and the sync mode, asked only when an AusyncLab model is chosen."""
+    models = {model for provider, model in chosen if provider == "ausynclab"}
+    if not models:
+        return AusyncLabChoice(JobOptions())
+    route = REGISTER
+    if "prime" in models:
+        route = st.radio(
+            "AusyncLab Prime's video",
+            list(PRIME_ROUTES),
+            format_func=PRIME_ROUTES.__getitem__,
+            key=keys.SUBMIT_PRIME_ROUTE,
+        )
+    sync_mode: str = SyncMode.LOOP.value
+    if "nova" in models or route == DIRECT:
+        sync_mode = st.selectbox(
+            "Sync mode (when the video and the audio differ in length)",
+            [mode.value for mode in SYNC_MODE_DESCRIPTIONS],
+            format_func=sync_mode_words,
+            key=keys.SUBMIT_SYNC_MODE,
+        )
+    options = JobOptions(sync_mode=sync_mode, use_v2=route == DIRECT)
+    if route != REGISTERED:
+        return AusyncLabChoice(options)
+    return _registered_choice(options, runtime)
+
+
+def _registered_choice(options: JobOptions, runtime: Runtime) -> AusyncLabChoice:
+    try:
+        videos = registered_videos(runtime)
+    except LipsyncError as exc:
+        st.error(str(exc))
+        return AusyncLabChoice(options, missing="The registered videos could not be listed.")
+    if not videos:
+        st.info("No video is registered at AusyncLab yet and ready to use.")
+        return AusyncLabChoice(options, missing="Choose a registered video, or register this one.")
+    video_id = st.selectbox(
+        "Registered video", list(videos), format_func=videos.__getitem__,
+        key=keys.SUBMIT_REGISTERED_VIDEO,
+    )  # fmt: skip
+    return AusyncLabChoice(options, registered_video_id=video_id)
+
+
+def registered_videos(runtime: Runtime) -> dict[int, str]:
+    """AusyncLab's registered videos that are ready (COMPLETED), id → name; cached briefly."""
+    urls = runtime.sandbox.base_urls if runtime.sandbox else None
+    where = (urls or {}).get("ausynclab") or runtime.settings.providers["ausynclab"].base_url
+    return _registered_videos(where, runtime)
+
+
+@st.cache_data(ttl=REGISTERED_TTL, show_spinner="Listing AusyncLab's registered videos…")
+def _registered_videos(where: str, _runtime: Runtime) -> dict[int, str]:
+    """The list at ``where`` (the cache's key: the AusyncLab address this runtime talks to)."""
+    urls = _runtime.sandbox.base_urls if _runtime.sandbox else None
+    client = client_factories(_runtime.settings, sandbox_base_urls=urls)["ausynclab"]()
+    return {
+        video.id: f"{video.name or 'Unnamed'} (id {video.id})"
+        for video in client.list_registered_videos()
+        if map_provider_state("ausynclab", video.state.value) is JobState.SUCCEEDED
+    }

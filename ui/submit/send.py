@@ -1,0 +1,158 @@
+"""Sending the form: one submission key per intended submission, the cost confirmation, the result.
+
+The submission key is the core's :func:`~lipsync_core.jobs.intent_key` of what the form asks
+for, salted with this browser session's nonce, and the core turns it into one job per
+provider/model: a double click, a rerun or a click on an unchanged form returns the jobs already
+sent instead of sending again. "Send the same again" draws a new nonce, which is how a person
+asks for new jobs with the same media.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from lipsync_core.errors import LipsyncError
+from lipsync_core.flows.model import MODELS, Job, JobInputs, JobOptions, JobState
+from lipsync_core.pricing import TwinSyncPrice
+from lipsync_core.submission import intent_key
+from ui import keys
+from ui.labels import and_list, target_label
+from ui.runtime import Runtime
+from ui.submit.cost import CostSummary
+from ui.submit.options import Target
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What one click on "Send" asks for."""
+
+    targets: tuple[Target, ...]
+    inputs: JobInputs
+    options: JobOptions
+    title: str | None
+    twinsync_price: TwinSyncPrice | None = None
+
+    @property
+    def key(self) -> str:
+        """The idempotency key: this form, salted with this browser session's nonce."""
+        return intent_key(self.targets, self.inputs, self.options, self.title, nonce())
+
+
+def nonce() -> str:
+    """This browser session's salt for submission keys (drawn once, or again on request)."""
+    return st.session_state.setdefault(keys.NONCE, uuid.uuid4().hex)
+
+
+def new_nonce() -> None:
+    st.session_state[keys.NONCE] = uuid.uuid4().hex
+
+
+def send_label(submission: Submission) -> str:
+    names = [target_label(*target) for target in submission.targets]
+    return f"Send to {and_list(names)}" if names else "Send"
+
+
+def send(runtime: Runtime, submission: Submission) -> None:
+    """Send through the core (one job, or a comparison group), then show the page again with
+    what was sent; a refusal is shown in words."""
+    key = submission.key
+    try:
+        with st.spinner("Sending…"):
+            if len(submission.targets) == 1:
+                ((provider, model),) = submission.targets
+                jobs = [
+                    runtime.service.submit(
+                        provider, model, submission.inputs, options=submission.options,
+                        title=submission.title, idempotency_key=key,
+                        twinsync_price=submission.twinsync_price,
+                    )
+                ]  # fmt: skip
+            else:
+                jobs = runtime.service.submit_group(
+                    list(submission.targets), submission.inputs, options=submission.options,
+                    title=submission.title, idempotency_key=key,
+                    twinsync_price=submission.twinsync_price,
+                )  # fmt: skip
+    except LipsyncError as exc:
+        st.error(str(exc))
+        return
+    runtime.refresher.wake()
+    st.session_state[keys.SUBMIT_SENT] = (key, [job.id for job in jobs])
+    st.rerun()
+
+
+def render_send(
+    runtime: Runtime, submission: Submission, cost: CostSummary, *, ready: bool
+) -> None:
+    """The send button: it sends, or first asks in the cost dialog when the cost says so."""
+    if st.button(
+        send_label(submission), key=keys.SUBMIT_BUTTON, type="primary",
+        disabled=not ready or already_sent(submission),
+    ):  # fmt: skip
+        if cost.needs_confirmation:
+            st.session_state[keys.SUBMIT_CONFIRMING] = submission.key
+        else:
+            send(runtime, submission)
+    if st.session_state.get(keys.SUBMIT_CONFIRMING) == submission.key:
+        confirm_dialog(submission, cost.total, cost.reasons)
+    if st.session_state.get(keys.SUBMIT_CONFIRMED) == submission.key:
+        del st.session_state[keys.SUBMIT_CONFIRMED]
+        send(runtime, submission)
+
+
+def already_sent(submission: Submission) -> bool:
+    sent = st.session_state.get(keys.SUBMIT_SENT)
+    return bool(sent) and sent[0] == submission.key
+
+
+def _dismiss() -> None:
+    st.session_state.pop(keys.SUBMIT_CONFIRMING, None)
+
+
+@st.dialog("Confirm the cost", on_dismiss=_dismiss)
+def confirm_dialog(submission: Submission, total: str, reasons: Sequence[str]) -> None:
+    """Shown while ``SUBMIT_CONFIRMING`` names this submission, so a test can open it too."""
+    st.markdown(f"This will cost about **{total}**.")
+    for reason in reasons:
+        st.warning(reason)
+    yes, no = st.columns(2)
+    if yes.button("Yes, send it", key=keys.SUBMIT_CONFIRM_YES, type="primary"):
+        st.session_state[keys.SUBMIT_CONFIRMED] = submission.key
+        _dismiss()
+        st.rerun()
+    if no.button("Cancel", key=keys.SUBMIT_CONFIRM_NO):
+        _dismiss()
+        st.rerun()
+
+
+def sent_jobs(runtime: Runtime) -> list[Job]:
+    """The jobs of this session's last submission, as they are now."""
+    sent = st.session_state.get(keys.SUBMIT_SENT)
+    jobs = runtime.service.get_many(sent[1]) if sent else []
+    order = [(provider, model) for provider, models in MODELS.items() for model in models]
+    return sorted(jobs, key=lambda job: order.index((job.provider, job.model)))
+
+
+def render_sent(jobs: list[Job]) -> None:
+    """What was sent, each job's first answer, and the way to its card."""
+    names = and_list([target_label(job.provider, job.model) for job in jobs])
+    st.success(
+        f"Sent to {names}. The status cards update by themselves.", icon=":material/check_circle:"
+    )
+    for job in jobs:
+        label = target_label(job.provider, job.model)
+        if job.state is JobState.FAILED and job.error:
+            st.error(f"{label}: {job.error}")
+        elif job.note:
+            st.info(f"{label}: {job.note}")
+    st.page_link(
+        "pages/status_page.py", label="Open the status cards", icon=":material/view_agenda:"
+    )
+    st.button(
+        "Send the same again as new jobs", key=keys.SUBMIT_AGAIN, on_click=new_nonce,
+        help="Clicking Send again on an unchanged form does not make new jobs; this does.",
+    )  # fmt: skip
