@@ -6,8 +6,7 @@ names the row's ``version`` and bumps it, so two threads or processes never over
 other's changes silently. The idempotency key is a unique index, so a double submit loses the
 insert race in the database instead of passing a check-then-insert.
 
-The schema is versioned: ``schema_version`` holds one row per applied migration, and
-:data:`MIGRATIONS` lists the numbered steps that take an empty database to the current schema.
+The tables and their migrations are in :mod:`lipsync_core.schema`.
 """
 
 from __future__ import annotations
@@ -16,11 +15,10 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from lipsync_core.config import Settings
@@ -32,76 +30,11 @@ from lipsync_core.flows.model import (
     JobState,
     utc_now,
 )
+from lipsync_core.schema import comparison_groups, current_version, jobs, make_engine, migrate
 
 logger = logging.getLogger(__name__)
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
 UPDATE_ATTEMPTS = 10
-metadata = sa.MetaData()
-
-schema_version = sa.Table(
-    "schema_version",
-    metadata,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("description", sa.String(200), nullable=False),
-    sa.Column("applied_at", sa.DateTime, nullable=False),
-)
-
-comparison_groups = sa.Table(
-    "comparison_groups",
-    metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("favourite_job_id", sa.String(32), nullable=True),
-    sa.Column("idempotency_key", sa.String(300), nullable=True),
-    sa.Index("ix_groups_idempotency_key", "idempotency_key", unique=True),
-    sa.Index("ix_groups_created_at", "created_at"),
-)
-
-jobs = sa.Table(
-    "jobs",
-    metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("provider", sa.String(20), nullable=False),
-    sa.Column("model", sa.String(40), nullable=False),
-    sa.Column("provider_job_id", sa.String(200), nullable=True),
-    sa.Column("group_id", sa.String(32), nullable=True),
-    sa.Column("state", sa.String(20), nullable=False),
-    sa.Column("stage", sa.String(40), nullable=True),
-    sa.Column("sandbox", sa.Boolean, nullable=False),
-    sa.Column("idempotency_key", sa.String(300), nullable=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
-    sa.Column("finished_at", sa.DateTime, nullable=True),
-    sa.Column("next_poll_at", sa.DateTime, nullable=True),
-    sa.Column("download_state", sa.String(20), nullable=True),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("data", sa.Text, nullable=False),
-    sa.Index("ix_jobs_idempotency_key", "idempotency_key", unique=True),
-    sa.Index("ix_jobs_created_at", "created_at"),
-    sa.Index("ix_jobs_state_created_at", "state", "created_at"),
-    sa.Index("ix_jobs_provider_created_at", "provider", "created_at"),
-    sa.Index("ix_jobs_group_id", "group_id"),
-    sa.Index("ix_jobs_next_poll_at", "next_poll_at"),
-    sa.Index("ix_jobs_provider_job_id", "provider", "provider_job_id"),
-    sa.Index("ix_jobs_download_state", "download_state"),
-)
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    description: str
-    apply: Callable[[Connection], None]
-
-
-def _create_v1(connection: Connection) -> None:
-    for table in (comparison_groups, jobs):
-        table.create(connection, checkfirst=True)
-
-
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "jobs and comparison groups", _create_v1),)
-SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
 @dataclass(frozen=True)
@@ -130,7 +63,7 @@ class JobStore:
 
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
         self.url = url
-        self.engine = engine or _make_engine(url)
+        self.engine = engine or make_engine(url)
         migrate(self.engine)
 
     @classmethod
@@ -409,65 +342,4 @@ def _naive(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def _make_engine(url: str) -> Engine:
-    parsed = sa.make_url(url)
-    if not parsed.drivername.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-    sa.event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets the pages read while the refresher writes; busy_timeout waits out a lock."""
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-    finally:
-        cursor.close()
-
-
-def current_version(connection: Connection) -> int:
-    if not sa.inspect(connection).has_table(schema_version.name):
-        return 0
-    value = connection.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
-    return int(value or 0)
-
-
-def migrate(engine: Engine) -> int:
-    """Apply every migration newer than the database's version, each in its own transaction."""
-    with engine.begin() as connection:
-        schema_version.create(connection, checkfirst=True)
-    for migration in MIGRATIONS:
-        try:
-            with engine.begin() as connection:
-                if current_version(connection) >= migration.version:
-                    continue
-                migration.apply(connection)
-                connection.execute(
-                    schema_version.insert().values(
-                        version=migration.version,
-                        description=migration.description,
-                        applied_at=_naive(utc_now()),
-                    )
-                )
-                logger.info("job history schema migrated to version %s", migration.version)
-        except IntegrityError:
-            logger.info("another process applied migration %s first", migration.version)
-    with engine.connect() as connection:
-        return current_version(connection)
-
-
-__all__ = [
-    "MIGRATIONS",
-    "SCHEMA_VERSION",
-    "ComparisonGroup",
-    "JobFilter",
-    "JobStore",
-    "Migration",
-    "migrate",
-]
+__all__ = ["ComparisonGroup", "JobFilter", "JobStore"]

@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from lipsync_core.flows.model import Job, JobState, Stage
-from lipsync_core.store import SCHEMA_VERSION, JobFilter, JobStore
+from lipsync_core.schema import SCHEMA_VERSION
+from lipsync_core.store import JobFilter, JobStore
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
