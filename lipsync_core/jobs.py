@@ -59,6 +59,7 @@ from lipsync_core.submission import (
     intended_job,
     job_key,
     measured,
+    sends_video,
 )
 
 logger = logging.getLogger(__name__)
@@ -336,7 +337,7 @@ class JobService:
         now = self._clock()
         if group:
             group_id = self.store.insert_group(uuid.uuid4().hex, idempotency_key=key).id
-        inputs = self._measured(inputs, video=any(p == "kling" for p, _ in targets))
+        inputs = self._measured(inputs, video=any(sends_video(p, inputs) for p, _ in targets))
         recorded = [
             self.store.insert(
                 intended_job(

@@ -21,7 +21,7 @@ from lipsync_core.config import Connection, Settings
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.ausynclab import AusyncLabFlow
 from lipsync_core.flows.clients import ClientPool
-from lipsync_core.flows.common import FlowContext, PollPolicy, create_error
+from lipsync_core.flows.common import FlowContext, PollPolicy, create_error, resending
 from lipsync_core.flows.kling import KlingFlow
 from lipsync_core.flows.model import Job
 from lipsync_core.flows.twinsync import TwinSyncFlow
@@ -94,6 +94,21 @@ class FlowRunner:
             except LipsyncError as exc:
                 self.update(job.id, create_error, exc, self.clock(), self.policy)
 
+    def send_again(self, job: Job, now: datetime | None = None) -> None:
+        """Send again a create call the provider refused as "too many requests" (not taken);
+        of several processes, only the one that claims the job sends it."""
+        if not self._reachable(job):
+            return
+        context = self.context(job.provider, now)
+        saved = self.claim(job.id, resending, context.now(), self.policy)
+        if saved is None:
+            return
+        with self.sending(saved.id):
+            try:
+                FLOWS[saved.provider].send_again(saved, context)
+            except LipsyncError as exc:
+                self.update(saved.id, create_error, exc, context.now(), self.policy)
+
     @contextmanager
     def sending(self, job_id: str) -> Iterator[None]:
         """Mark a job as being sent by this process, so the refresher leaves it alone."""
@@ -122,7 +137,10 @@ class FlowRunner:
         due = self.store.due(moment, exclude=self.sending_now())
         by_provider: dict[str, list[Job]] = {}
         for job in due:
-            by_provider.setdefault(job.provider, []).append(job)
+            if job.send_again:
+                self.send_again(job, now)
+            else:
+                by_provider.setdefault(job.provider, []).append(job)
         watched = {job.id for job in due}
         for provider, jobs in by_provider.items():
             watched |= self._refresh_provider(provider, jobs, now)

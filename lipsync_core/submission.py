@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import uuid
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
@@ -25,10 +24,9 @@ from lipsync_core.errors import (
     provider_display_name,
 )
 from lipsync_core.flows.model import MODELS, Job, JobInputs, JobOptions, JobState, Stage
-from lipsync_core.flows.sources import kling_sound_file, media_url
+from lipsync_core.flows.sources import MediaKind, kling_sound_file, media_url
+from lipsync_core.media import MediaInfo
 from lipsync_core.pricing import TwinSyncPrice, estimate_cost
-
-logger = logging.getLogger(__name__)
 
 
 class SubmissionError(LipsyncError):
@@ -50,13 +48,17 @@ def check_target(
         raise ConfigurationError(
             f"{name} is off: set its API key, or LIPSYNC_SANDBOX=auto to use the sandbox."
         )
-    needs_video = not (provider == "ausynclab" and inputs.registered_video_id is not None)
-    if needs_video:
+    if sends_video(provider, inputs):
         media_url(inputs, "video", provider=provider, sandbox=sandbox, settings=settings)
     if provider == "kling":
         kling_sound_file(inputs)
     else:
         media_url(inputs, "audio", provider=provider, sandbox=sandbox, settings=settings)
+
+
+def sends_video(provider: str, inputs: JobInputs) -> bool:
+    """Whether a job sends its video (not a Prime job using an existing registration)."""
+    return not (provider == "ausynclab" and inputs.registered_video_id is not None)
 
 
 def intended_job(
@@ -101,26 +103,32 @@ def intended_job(
 
 
 def measured(inputs: JobInputs, *, video: bool, allowed_hosts: Collection[str]) -> JobInputs:
-    """The inputs with the audio (and, if ``video``, the video) duration probed when missing."""
+    """The inputs with the audio's (and, if ``video``, the video's) length measured.
+
+    A medium whose length is not known yet is probed; one that cannot be read, or holds no
+    sound (audio) or no picture (video), refuses the whole submission before anything is
+    recorded or sent, with a sentence that names the field.
+    """
     result = inputs.model_copy()
     if result.audio_duration is None:
-        info = _probe(result.audio_path or result.audio_url, allowed_hosts)
-        result.audio_duration = info.audio_duration or info.duration if info else None
+        info = _probe(result, "audio", allowed_hosts)
+        result.audio_duration = info.audio_duration or info.duration
     if result.video_duration is None and video:
-        info = _probe(result.video_path or result.video_url, allowed_hosts)
-        result.video_duration = info.duration if info else None
+        result.video_duration = _probe(result, "video", allowed_hosts).duration
     return result
 
 
-def _probe(source: str | None, allowed_hosts: Collection[str]) -> media.MediaInfo | None:
-    """Best effort: a file or link that cannot be probed only leaves the figure unknown."""
-    if not source:
-        return None
+def _probe(inputs: JobInputs, kind: MediaKind, allowed_hosts: Collection[str]) -> MediaInfo:
+    url, path = getattr(inputs, f"{kind}_url"), getattr(inputs, f"{kind}_path")
+    field = f"{kind.capitalize()} {'link' if url else 'file'}"
     try:
-        return media.probe(source, allowed_hosts=allowed_hosts)
+        info = media.probe(url or path, allowed_hosts=allowed_hosts)
     except MediaValidationError as exc:
-        logger.info("could not probe %s: %s", source, exc)
-        return None
+        raise MediaValidationError(f"{field}: {exc}") from None
+    if not (info.has_video if kind == "video" else info.has_audio):
+        what = "no picture" if kind == "video" else "no sound"
+        raise MediaValidationError(f"{field}: it has {what} in it, so it cannot be sent.")
+    return info
 
 
 def intent_key(

@@ -28,18 +28,17 @@ from lipsync_core.errors import (
 )
 from lipsync_core.flows.common import (
     FlowContext,
-    backoff,
     batch_base,
     began,
+    check_failed,
     create_error,
     expect_answer,
     failed,
+    intent_not_found,
     name_tag,
-    never_received,
     observed,
     poll_error,
     tagged_name,
-    unexpected_message,
 )
 from lipsync_core.flows.model import (
     Cost,
@@ -81,6 +80,13 @@ class AusyncLabFlow:
             self._use_registration(job, job.inputs.registered_video_id, ctx)
         else:
             self._register(job, ctx)
+
+    def send_again(self, job: Job, ctx: FlowContext) -> None:
+        """Send a create call that AusyncLab refused as "too many requests" (it was not taken)."""
+        if job.stage is Stage.STARTING_GENERATION:
+            self._send_generation(job, ctx)
+        else:
+            self.start(job, ctx)
 
     def refresh(self, due: Sequence[Job], active: Sequence[Job], ctx: FlowContext) -> None:
         due_ids = {job.id for job in due}
@@ -176,8 +182,11 @@ class AusyncLabFlow:
             return True
 
         saved = ctx.claim(job.id, intent)
-        if saved is None:
-            return
+        if saved is not None:
+            self._send_generation(saved, ctx)
+
+    def _send_generation(self, saved: Job, ctx: FlowContext) -> None:
+        """The generate call of a job whose intent (``starting generation``) is saved."""
         try:
             video_id = ctx.client.generate_lipsync(
                 saved.registered_video_id,
@@ -186,10 +195,10 @@ class AusyncLabFlow:
                 callback_url=ctx.callback_url,
             )
         except LipsyncError as exc:
-            ctx.update(job.id, create_error, exc, ctx.now(), ctx.policy)
+            ctx.update(saved.id, create_error, exc, ctx.now(), ctx.policy)
             return
         ctx.update(
-            job.id,
+            saved.id,
             lambda j: began(
                 j, ctx.now(), ctx.policy, stage=Stage.GENERATING, provider_job_id=str(video_id)
             ),
@@ -223,7 +232,7 @@ class AusyncLabFlow:
             now = ctx.now()
             for job in waiting:
                 if job.id in due_ids:
-                    ctx.update(job.id, backoff, exc, now, ctx.policy)
+                    ctx.update(job.id, check_failed, exc, now, ctx.policy)
             return Listing(None, usable=False)
 
     def _refresh_registrations(
@@ -261,7 +270,11 @@ class AusyncLabFlow:
                     now,
                 )
             else:
-                state = map_provider_state(PROVIDER, item.state.value)
+                try:
+                    state = map_provider_state(PROVIDER, item.state.value)
+                except UnexpectedResponseError as exc:
+                    check_failed(j, exc, now, ctx.policy)
+                    return True
                 observed(j, state, item.state.value, now, ctx.policy, base=base)
             return True
 
@@ -318,7 +331,7 @@ class AusyncLabFlow:
             if found:
                 ctx.update(job.id, lambda j, item=found[0]: _recovered(j, item, stage, ctx))
             else:
-                ctx.update(job.id, lambda j: _lost(j, ctx))
+                ctx.update(job.id, intent_not_found, ctx.now(), ctx.policy)
 
 
 @dataclass
@@ -339,13 +352,6 @@ class Listing(Generic[Item]):
         return self.items.get(video_id)
 
 
-def _lost(job: Job, ctx: FlowContext) -> bool:
-    if not job.is_intent:
-        return False
-    never_received(job, ctx.now())
-    return True
-
-
 def _unreadable_list(job: Job, ctx: FlowContext) -> bool:
     """The list that would show an interrupted submission cannot be read: ask again later."""
     if not job.is_intent:
@@ -353,7 +359,7 @@ def _unreadable_list(job: Job, ctx: FlowContext) -> bool:
     exc = UnexpectedResponseError(
         "AusyncLab's list of videos could not be read.", provider=PROVIDER
     )
-    backoff(job, exc, ctx.now(), ctx.policy)
+    check_failed(job, exc, ctx.now(), ctx.policy)
     return True
 
 
@@ -384,7 +390,7 @@ def _apply_generation(job: Job, item: GeneratedVideo, base: datetime, ctx: FlowC
                 "AusyncLab reported the video COMPLETED without its address.", provider=PROVIDER
             )
     except UnexpectedResponseError as exc:
-        failed(job, unexpected_message(job, exc), now)
+        check_failed(job, exc, now, ctx.policy)
         return True
     observed(
         job,

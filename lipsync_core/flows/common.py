@@ -43,7 +43,12 @@ class PollPolicy:
     one per job; their latency would otherwise add up). ``submit_grace`` is how long a
     submission whose answer was never saved (a crash, a hung call) is left alone before it is
     recovered; ``confirm_delay`` the same after a create call ended in an error that leaves it
-    unclear whether the provider received it.
+    unclear whether the provider received it. ``settle_window`` is how long a provider must keep
+    saying it does not know a job (an unclear create call, a status "not found") before the job
+    ends: providers can list a job late. Status checks that keep failing without an answer about
+    the job (timeouts, 5xx, 429, unreadable or unexpected answers) back off up to
+    ``error_backoff_max`` and end the job only after ``give_up_after``. A create call refused as
+    "too many requests" was not taken and is sent again, at most ``max_resends`` times.
     """
 
     steps: tuple[tuple[float, float], ...] = ((30.0, 2.0), (120.0, 5.0), (600.0, 15.0))
@@ -52,7 +57,10 @@ class PollPolicy:
     overdue_interval: float = 120.0
     submit_grace: float = 120.0
     confirm_delay: float = 10.0
+    settle_window: float = 600.0
     error_backoff_max: float = 300.0
+    give_up_after: float = 24 * 3600.0
+    max_resends: int = 5
     face_session_ttl: float = 24 * 3600.0
     download_attempts: int = 3
     parallel_checks: int = 8
@@ -168,8 +176,17 @@ def began(
     job.note = None
     job.error = None
     job.finished_at = None
+    job.send_again = False
+    answered(job)
     touch(job, now)
     schedule(job, now, policy)
+
+
+def answered(job: Job) -> None:
+    """The provider answered about the job: whatever was unclear or failing before is over."""
+    job.unconfirmed_since = None
+    job.failing_since = None
+    job.failed_checks = 0
 
 
 def expect_answer(job: Job, now: datetime, stage: Stage, delay: float) -> None:
@@ -195,6 +212,7 @@ def observed(
     """Apply what the provider said about the job's current step."""
     job.provider_state = provider_state
     job.polls += 1
+    answered(job)
     touch(job, now)
     if state is JobState.SUCCEEDED:
         succeeded(job, now, output_url=output_url, thumbnail_url=thumbnail_url)
@@ -205,6 +223,10 @@ def observed(
         if job.note and not job.note.startswith("Still running"):
             job.note = None
         schedule(job, now, policy, base=base)
+
+
+def wait_words(seconds: float) -> str:
+    return duration_words(max(1.0, seconds))
 
 
 def succeeded(
@@ -232,6 +254,14 @@ def failed(job: Job, message: str, now: datetime) -> None:
     touch(job, now)
 
 
+def first_sentence(text: str) -> str:
+    """The first sentence of a message: the reason, without advice meant for another moment
+    (a provider error's "Try again in a few minutes" would contradict "trying again in 4 s")."""
+    text = " ".join(text.split())
+    head, dot, _ = text.partition(". ")
+    return ensure_sentence(head + dot.strip() if dot else text)
+
+
 def ensure_sentence(text: str) -> str:
     text = " ".join(text.split())
     return text if text.endswith((".", "!", "?")) else text + "."
@@ -244,59 +274,109 @@ def provider_failure(job: Job, detail: str | None) -> str:
     return f"{job.provider_name} could not make this video and gave no reason."
 
 
-GATEWAY_STATUSES = frozenset({502, 504})
+RESENDABLE_CODES = frozenset({1302, 1303})
 
 
 def is_ambiguous(exc: ProviderError) -> bool:
     """Whether a create call that raised ``exc`` may still have reached the provider.
 
-    A timeout, a dropped connection, a gateway's error page (502, 504: the provider behind it
-    may have got the call) or an unreadable answer all leave it open. A refusal or a failure
-    in the provider's own words (a provider code: bad key, bad request, no credits, its own
-    internal error) does not, nor does any other HTTP error status.
+    A timeout, a dropped connection, a server error without the provider's own words (an error
+    page: 500, 502, 503, 504 — the server may have created the job before failing, or a gateway
+    may have passed the call on) or an unreadable answer all leave it open. A refusal or a
+    failure in the provider's own words (a provider code: bad key, bad request, no credits, its
+    own internal error) does not, nor does an HTTP 4xx.
     """
     if isinstance(exc, UnexpectedResponseError):
         return True
     if not isinstance(exc, ProviderUnavailableError) or exc.provider_code is not None:
         return False
-    return exc.http_status is None or exc.http_status in GATEWAY_STATUSES
-
-
-def unexpected_message(job: Job, exc: ProviderError) -> str:
-    where = f" (its id there is {job.provider_job_id})" if job.provider_job_id else ""
-    return (
-        f"{job.provider_name} answered something this app does not understand, so the app "
-        f"stopped checking this job. It may still be running at {job.provider_name}{where}. "
-        f"Details: {exc}"
-    )
+    return exc.http_status is None or exc.http_status >= 500
 
 
 def poll_error(job: Job, exc: ProviderError, now: datetime, policy: PollPolicy) -> None:
-    """A status check failed: stop on an answer we cannot read, wait and retry otherwise."""
-    if isinstance(exc, UnexpectedResponseError):
-        failed(job, unexpected_message(job, exc), now)
-    elif isinstance(exc, NotFoundError):
-        failed(
-            job,
-            f"{job.provider_name} no longer has this job (its id there was "
-            f"{job.provider_job_id}); it may have been deleted.",
-            now,
-        )
+    """A status check failed. "Not found" must last the settle window before it ends the job;
+    anything else (timeout, 5xx, 429, an unreadable or unexpected answer) is waited out."""
+    if isinstance(exc, NotFoundError):
+        not_found_yet(job, now, policy)
     else:
+        check_failed(job, exc, now, policy)
+
+
+def check_failed(job: Job, exc: ProviderError, now: datetime, policy: PollPolicy) -> None:
+    """Keep the job, say on its card why it was not checked, and check again with back-off.
+
+    Only after ``give_up_after`` of nothing but failed checks does the job end, with words
+    that say it may still be running at the provider and under which id.
+    """
+    if job.failing_since is None:
+        job.failing_since = now
+    job.failed_checks += 1
+    failing = (now - job.failing_since).total_seconds()
+    if failing < policy.give_up_after:
         backoff(job, exc, now, policy)
+        return
+    where = f" (its id there is {job.provider_job_id})" if job.provider_job_id else ""
+    failed(
+        job,
+        f"The app stopped checking this job after {duration_words(failing)} in which "
+        f"{job.provider_name} never gave a usable answer about it. It may still be running at "
+        f"{job.provider_name}{where}. Last problem: {ensure_sentence(str(exc))}",
+        now,
+    )
 
 
 def backoff(job: Job, exc: ProviderError, now: datetime, policy: PollPolicy) -> None:
-    """Keep the job as it is, say why it was not checked, and check again later."""
+    """Check again later, twice as late after each failure in a row (a ``Retry-After`` wins)."""
     schedule(job, now, policy)
     base = (job.next_poll_at - now).total_seconds() if job.next_poll_at else policy.slow_interval
-    delay = min(policy.error_backoff_max, base * 2)
+    delay = min(policy.error_backoff_max, base * 2 ** min(max(1, job.failed_checks), 10))
     if isinstance(exc, RateLimitError) and exc.retry_after:
         delay = max(delay, exc.retry_after)
     if isinstance(exc, AuthenticationError):
         delay = policy.error_backoff_max
     job.next_poll_at = now + timedelta(seconds=delay)
-    job.note = ensure_sentence(f"Could not check on this job just now: {exc} Trying again soon")
+    job.note = (
+        f"Could not check on this job just now: {first_sentence(str(exc))} "
+        f"Trying again in {wait_words(delay)}."
+    )
+    touch(job, now)
+
+
+def not_found_yet(job: Job, now: datetime, policy: PollPolicy) -> None:
+    """The provider does not know the job (yet): ask again, and end it only after the window.
+
+    For a job whose create call's outcome is unclear, "not found" for the whole settle window
+    means the provider never received it. For a job it had accepted, it means the provider
+    deleted it.
+    """
+    if job.unconfirmed_since is None:
+        job.unconfirmed_since = now
+    waited = (now - job.unconfirmed_since).total_seconds()
+    name = job.provider_name
+    if waited >= policy.settle_window:
+        if job.is_intent:
+            never_received(job, now, waited)
+        else:
+            failed(
+                job,
+                f"{name} no longer has this job (its id there was {job.provider_job_id}); it "
+                f"may have been deleted. Checked for {duration_words(waited)}.",
+                now,
+            )
+        return
+    delay = min(policy.settle_window - waited, max(policy.confirm_delay, waited))
+    job.next_poll_at = now + timedelta(seconds=max(1.0, delay))
+    if job.is_intent:
+        job.note = (
+            f"Sent to {name}, waiting for {name} to confirm it received this job (checking for "
+            f"up to {duration_words(policy.settle_window)}). Do not send it again meanwhile: "
+            "it may already be running."
+        )
+    else:
+        job.note = (
+            f"{name} does not find this job right now (its id there is {job.provider_job_id}); "
+            "checking again."
+        )
     touch(job, now)
 
 
@@ -310,27 +390,76 @@ def add_cost(job: Job, amount: float, unit: CostUnit, what: str) -> None:
     job.cost_used = Cost(amount=round(total, 6), unit=unit, estimated=False, explanation=parts)
 
 
+def not_taken(exc: LipsyncError) -> bool:
+    """Whether a create call was refused as "too many requests": the provider did not take it,
+    so sending it again cannot pay twice (HTTP 429, or Kling's codes 1302 and 1303)."""
+    if not isinstance(exc, RateLimitError):
+        return False
+    return exc.http_status == 429 or exc.provider_code in RESENDABLE_CODES
+
+
 def create_error(job: Job, exc: LipsyncError, now: datetime, policy: PollPolicy) -> None:
-    """A create call failed: a clear refusal fails the job; an unclear outcome is checked later.
+    """A create call failed: a clear refusal fails the job; an unclear outcome is checked later;
+    "too many requests" is sent again after the provider's ``Retry-After``.
 
     After an unclear outcome the job keeps its intent stage, so the next refresh asks the
     provider whether it received the call (where the provider allows asking) instead of
     sending it again.
     """
-    if isinstance(exc, ProviderError) and is_ambiguous(exc):
-        job.note = ensure_sentence(f"Checking whether {job.provider_name} received this job: {exc}")
+    name = job.provider_name
+    if not_taken(exc) and job.resends < policy.max_resends:
+        job.send_again = True
+        job.resends += 1
+        wait = max(getattr(exc, "retry_after", None) or 0.0, policy.confirm_delay)
+        job.next_poll_at = now + timedelta(seconds=wait)
+        job.note = (
+            f"{name} is receiving too many requests and did not take this job; sending it "
+            f"again in {wait_words(wait)} (attempt {job.resends + 1} of "
+            f"{policy.max_resends + 1})."
+        )
+        touch(job, now)
+    elif not_taken(exc):
+        failed(
+            job,
+            f"{name} refused this job {job.resends + 1} times because it was receiving too many "
+            f"requests, so it was never started and nothing was paid. Send it again later.",
+            now,
+        )
+    elif isinstance(exc, ProviderError) and is_ambiguous(exc):
+        job.note = ensure_sentence(
+            f"Sent to {name}, waiting for {name} to confirm it received this job ({exc}). Do "
+            "not send it again meanwhile"
+        )
         job.next_poll_at = now + timedelta(seconds=policy.confirm_delay)
         touch(job, now)
     else:
         failed(job, str(exc), now)
 
 
-def never_received(job: Job, now: datetime) -> None:
+def intent_not_found(job: Job, now: datetime, policy: PollPolicy) -> bool:
+    """A lookup of an interrupted create call found nothing (yet); see :func:`not_found_yet`."""
+    if not job.is_intent:
+        return False
+    not_found_yet(job, now, policy)
+    return True
+
+
+def resending(job: Job, now: datetime, policy: PollPolicy) -> bool:
+    """Claim a job whose create call must be sent again (see ``Job.send_again``)."""
+    if not job.send_again or job.is_final:
+        return False
+    job.send_again = False
+    job.next_poll_at = now + timedelta(seconds=policy.submit_grace)
+    touch(job, now)
+    return True
+
+
+def never_received(job: Job, now: datetime, waited: float) -> None:
     name = job.provider_name
     failed(
         job,
-        f"This job was interrupted while it was being sent to {name}, and {name} has no "
-        "record of it, so it never started. Use Submit again.",
+        f"{name} still has no record of this job after {duration_words(waited)} of checking, "
+        f"so it never started and {name} did not take it. You can send it again.",
         now,
     )
 

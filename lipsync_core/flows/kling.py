@@ -24,11 +24,13 @@ from lipsync_core.flows.common import (
     FlowContext,
     PollPolicy,
     add_cost,
-    backoff,
     began,
+    check_failed,
+    create_error,
     expect_answer,
     failed,
-    never_received,
+    intent_not_found,
+    not_taken,
     observed,
     poll_error,
     provider_failure,
@@ -86,6 +88,13 @@ class KlingFlow:
         )
         ctx.update(job.id, _task_created, task, ctx)
 
+    def send_again(self, job: Job, ctx: FlowContext) -> None:
+        """Send a create call that Kling refused as "too many requests" (it was not taken)."""
+        if job.stage is Stage.CREATING_TASK:
+            self.create_task(job, ctx)
+        else:
+            self.start(job, ctx)
+
     def refresh(self, due: Sequence[Job], active: Sequence[Job], ctx: FlowContext) -> None:
         """One ``get_lip_sync`` per due job (Kling has no list endpoint)."""
         ctx.for_each(lambda job: self._refresh_one(job, ctx), due)
@@ -113,7 +122,7 @@ class KlingFlow:
         try:
             task = ctx.client.get_lip_sync(job.id)
         except NotFoundError:
-            ctx.update(job.id, _lost, ctx)
+            ctx.update(job.id, intent_not_found, ctx.now(), ctx.policy)
             return
         except ProviderError as exc:
             ctx.update(job.id, _ask_again_later, exc, ctx)
@@ -148,9 +157,14 @@ def _faces_found(job: Job, identification: FaceIdentification, ctx: FlowContext)
 
 
 def _identify_failed(job: Job, exc: LipsyncError, ctx: FlowContext) -> bool:
+    """Face identification creates nothing to look up: "too many requests" is sent again (it
+    was not taken), any other failure ends the job in Kling's words."""
     if job.stage is not Stage.SUBMITTING or job.is_final:
         return False
-    failed(job, str(exc), ctx.now())
+    if not_taken(exc):
+        create_error(job, exc, ctx.now(), ctx.policy)
+    else:
+        failed(job, str(exc), ctx.now())
     return True
 
 
@@ -172,14 +186,16 @@ def _task_created(job: Job, task: LipSyncTask, ctx: FlowContext) -> bool:
 def _apply_task(job: Job, task: LipSyncTask, ctx: FlowContext) -> bool:
     if job.stage is not Stage.GENERATING or job.provider_job_id != task.task_id:
         return False
-    state = map_provider_state(PROVIDER, task.status.value)
     output = task.videos[0].url if task.videos else None
-    if state is JobState.SUCCEEDED and not output:
-        failed(
-            job,
-            f"Kling reported the task succeeded but sent no video (task {task.task_id}).",
-            ctx.now(),
-        )
+    try:
+        state = map_provider_state(PROVIDER, task.status.value)
+        if state is JobState.SUCCEEDED and not output:
+            raise UnexpectedResponseError(
+                f"Kling reported the task succeeded but sent no video (task {task.task_id}).",
+                provider=PROVIDER,
+            )
+    except UnexpectedResponseError as exc:
+        check_failed(job, exc, ctx.now(), ctx.policy)
         return True
     observed(
         job,
@@ -206,27 +222,11 @@ def _session_expired(job: Job, ctx: FlowContext) -> bool:
     return True
 
 
-def _lost(job: Job, ctx: FlowContext) -> bool:
-    if not job.is_intent:
-        return False
-    never_received(job, ctx.now())
-    return True
-
-
 def _ask_again_later(job: Job, exc: ProviderError, ctx: FlowContext) -> bool:
     """Kling could not be asked whether it has the task: keep the intent and ask again later."""
     if not job.is_intent:
         return False
-    if isinstance(exc, UnexpectedResponseError):
-        failed(
-            job,
-            "Kling answered something this app does not understand when asked whether it "
-            f"created this task, so the app stopped checking (the task's external id is "
-            f"{job.id}). Details: {exc}",
-            ctx.now(),
-        )
-    else:
-        backoff(job, exc, ctx.now(), ctx.policy)
+    check_failed(job, exc, ctx.now(), ctx.policy)
     return True
 
 

@@ -204,6 +204,17 @@ class Job(BaseModel):
     deadline_at: datetime | None = None
     next_poll_at: datetime | None = None
     polls: int = 0
+    unconfirmed_since: datetime | None = None
+    """When the provider was first found not to know this job (an unclear create call, or a
+    status check answered "not found"): the job ends only if that lasts the settle window."""
+    send_again: bool = False
+    """The last create call was refused as "too many requests", so it was not taken: send it
+    again when due (at most ``PollPolicy.max_resends`` times)."""
+    resends: int = 0
+    failing_since: datetime | None = None
+    """When the status checks started failing (timeouts, 5xx, 429, unreadable answers); cleared by
+    the next readable answer."""
+    failed_checks: int = 0
     sandbox: bool = False
     idempotency_key: str | None = None
     version: int = 0

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lipsync_core.errors import ProviderError
+from lipsync_core.errors import ProviderError, UnexpectedResponseError
 from lipsync_core.flows.common import (
     FlowContext,
     began,
+    check_failed,
     failed,
     observed,
     poll_error,
@@ -38,6 +39,10 @@ class TwinSyncFlow:
         }
         task_id = ctx.client.submit(urls["audio"], urls["video"])
         ctx.update(job.id, _submitted, task_id, ctx)
+
+    def send_again(self, job: Job, ctx: FlowContext) -> None:
+        """Send a submission that TwinSync refused as "too many requests" (it was not taken)."""
+        self.start(job, ctx)
 
     def refresh(self, due: Sequence[Job], active: Sequence[Job], ctx: FlowContext) -> None:
         """One ``get_status`` per due job (TwinSync has no list endpoint)."""
@@ -70,7 +75,11 @@ def _submitted(job: Job, task_id: str, ctx: FlowContext) -> bool:
 def _apply_status(job: Job, task: TwinSyncTask, ctx: FlowContext) -> bool:
     if job.stage is not Stage.GENERATING:
         return False
-    state = map_provider_state(PROVIDER, task.state.value)
+    try:
+        state = map_provider_state(PROVIDER, task.state.value)
+    except UnexpectedResponseError as exc:
+        check_failed(job, exc, ctx.now(), ctx.policy)
+        return True
     observed(
         job,
         state,

@@ -1,9 +1,13 @@
-"""Faults a test can inject per endpoint: latency, 429, HTML 5xx, truncated JSON, drops, failures.
+"""Faults a test can inject per endpoint: latency, late answers, 429, HTML 5xx, truncated JSON,
+answers of the wrong shape, auth and business errors, drops, failures.
 
 A fault matches a provider (``None``: any), an HTTP method (``"*"``: any) and a regular
 expression searched in the request's full path, and applies to that many matching requests.
-Every kind but ``fail_job`` answers the request in place of the emulated API (see
-``middleware.py``); ``fail_job`` instead makes the next job created on a matching endpoint fail.
+``latency`` waits before the emulated API handles the request; ``late_answer`` lets the API
+handle it at once (a job is created) and holds the answer back ``latency`` seconds, like a
+provider that answers after the client gave up. ``fail_job`` makes the next job created on a
+matching endpoint fail. Every other kind answers the request in place of the emulated API (see
+``middleware.py``), in the provider's own shapes.
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ class FaultKind(StrEnum):
     HTML_502 = "html_502"
     MALFORMED_JSON = "malformed_json"
     DROP_CONNECTION = "drop_connection"
+    LATE_ANSWER = "late_answer"
+    WRONG_SHAPE = "wrong_shape"
+    AUTH_ERROR = "auth_error"
+    BUSINESS_ERROR = "business_error"
     FAIL_JOB = "fail_job"
 
 
@@ -143,6 +151,35 @@ def rate_limit_body(provider: str | None) -> dict[str, Any]:
     return {"detail": "Too Many Requests"}
 
 
+# A well-formed success envelope around a payload of the wrong shape.
+WRONG_SHAPES: dict[str | None, Any] = {
+    "ausynclab": {"status": 200, "result": "ok"},
+    "kling": {"code": 0, "message": "SUCCEED", "request_id": "req-shape", "data": [1, 2, 3]},
+    "twinsync": {"result_code": "done", "task_id": ["t"], "msg": {"a": 1}},
+    None: {"ok": True},
+}
+# Each provider's own refusal of a key, as its documents and the sandbox's auth checks say.
+AUTH_ERRORS: dict[str | None, tuple[int, Any]] = {
+    "ausynclab": (401, {"detail": "Invalid API key"}),
+    "kling": (401, {"code": 1000, "message": "Authentication failed", "request_id": "req-auth"}),
+    "twinsync": (200, {"result_code": 201, "msg": "key error"}),
+    None: (401, {"detail": "Invalid API key"}),
+}
+# Each provider's own "bad request" in its business shape.
+BUSINESS_ERRORS: dict[str | None, tuple[int, Any]] = {
+    "ausynclab": (
+        422,
+        {"detail": [{"loc": ["body", "audio_url"], "msg": "invalid url", "type": "value_error"}]},
+    ),
+    "kling": (
+        400,
+        {"code": 1201, "message": "Invalid parameter", "request_id": "req-bad", "data": None},
+    ),
+    "twinsync": (200, {"result_code": 202, "msg": "url error"}),
+    None: (422, {"detail": "invalid"}),
+}
+
+
 def fault_response(fault: Fault, provider: str | None) -> FaultResponse:
     """The response a request-level fault answers with (not for latency or drops)."""
     if fault.kind is FaultKind.STATUS_429:
@@ -161,7 +198,19 @@ def fault_response(fault: Fault, provider: str | None) -> FaultResponse:
     if fault.kind is FaultKind.MALFORMED_JSON:
         body = TRUNCATED_JSON.get(provider, TRUNCATED_JSON[None]).encode()
         return FaultResponse(200, [(b"content-type", b"application/json")], body)
+    if fault.kind is FaultKind.WRONG_SHAPE:
+        return _json(200, WRONG_SHAPES.get(provider, WRONG_SHAPES[None]))
+    if fault.kind is FaultKind.AUTH_ERROR:
+        return _json(*AUTH_ERRORS.get(provider, AUTH_ERRORS[None]))
+    if fault.kind is FaultKind.BUSINESS_ERROR:
+        return _json(*BUSINESS_ERRORS.get(provider, BUSINESS_ERRORS[None]))
     raise ValueError(f"{fault.kind} is not answered with a response")
+
+
+def _json(status: int, body: Any) -> FaultResponse:
+    return FaultResponse(
+        status, [(b"content-type", b"application/json")], json.dumps(body).encode()
+    )
 
 
 def _seconds(value: float) -> str:

@@ -77,10 +77,12 @@ class SandboxMiddleware:
         if fault is None:
             await self.app(scope, receive, send)
             return
-        if fault.latency:
+        if fault.latency and fault.kind is not FaultKind.LATE_ANSWER:
             await asyncio.sleep(fault.latency)
         if fault.kind is FaultKind.LATENCY:
             await self.app(scope, receive, send)
+        elif fault.kind is FaultKind.LATE_ANSWER:
+            await self.app(scope, receive, _held_back(send, fault.latency))
         elif fault.kind is FaultKind.DROP_CONNECTION:
             log.write(None)
             await _drop_connection(scope, receive)
@@ -91,6 +93,17 @@ class SandboxMiddleware:
                 {"type": "http.response.start", "status": response.status, "headers": headers}
             )
             await send({"type": "http.response.body", "body": response.body})
+
+
+def _held_back(send: Send, seconds: float) -> Send:
+    """A send that waits ``seconds`` before the answer starts (the work is already done)."""
+
+    async def held(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await asyncio.sleep(seconds)
+        await send(message)
+
+    return held
 
 
 async def _drop_connection(scope: Scope, receive: Receive) -> None:

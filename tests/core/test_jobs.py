@@ -392,3 +392,41 @@ def test_a_twinsync_job_keeps_the_users_price_and_currency(
     assert again.id != priced.id and again.estimated_cost == cost
     unpriced = service.submit("twinsync", "videotalking", small_media, idempotency_key="other")
     assert unpriced.estimated_cost is not None and unpriced.estimated_cost.amount is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "message"),
+    [
+        ("video", b"<html>not a video</html>" * 40, "Video file: The file "),
+        ("audio", b"\x00\x01 garbage, not a sound" * 40, "Audio file: The file "),
+    ],
+)
+def test_media_that_cannot_be_read_is_refused_before_anything_is_sent(
+    service: JobService,
+    sandbox: SandboxServer,
+    small_media: JobInputs,
+    tmp_path: Path,
+    kind: str,
+    content: bytes,
+    message: str,
+) -> None:
+    """A file the prober cannot read refuses the submission in words naming the field: no job
+    is recorded and no provider is called."""
+    broken = tmp_path / f"broken.{'mp4' if kind == 'video' else 'wav'}"
+    broken.write_bytes(content)
+    inputs = small_media.model_copy(update={f"{kind}_path": str(broken)})
+    with pytest.raises(MediaValidationError) as refused:
+        service.submit_group([("ausynclab", "nova"), ("twinsync", "videotalking")], inputs)
+    assert str(refused.value).startswith(message)
+    assert service.store.count() == 0
+    assert sandbox.requests() == []
+
+
+def test_a_video_without_picture_is_refused_as_the_video(
+    service: JobService, sandbox: SandboxServer, small_media: JobInputs
+) -> None:
+    """An audio file given as the video is refused: it has no picture to lip-sync."""
+    inputs = small_media.model_copy(update={"video_path": small_media.audio_path})
+    with pytest.raises(MediaValidationError, match=r"^Video file: it has no picture in it"):
+        service.submit("twinsync", "videotalking", inputs)
+    assert service.store.count() == 0 and sandbox.requests() == []

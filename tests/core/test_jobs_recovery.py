@@ -31,6 +31,7 @@ from lipsync_core.sandbox import SandboxServer
 from tests.core.conftest import MakeService, sandbox_now
 
 GRACE = PollPolicy().submit_grace
+SETTLE = PollPolicy().settle_window
 
 
 def intent(sandbox: SandboxServer, provider: str, model: str, inputs: JobInputs, **fields) -> Job:
@@ -67,6 +68,19 @@ def finish(service: JobService, sandbox: SandboxServer, job_id: str) -> Job:
     raise AssertionError(f"job did not finish: {job.state} {job.stage}")
 
 
+def settle(service: JobService, sandbox: SandboxServer, job_id: str) -> list[str]:
+    """Refresh through the settle window; the notes the job showed on the way."""
+    notes: list[str] = []
+    for _ in range(60):
+        job = service.get(job_id)
+        if job.is_final:
+            return notes
+        notes.append(job.note or "")
+        sandbox.clock.advance(30.0)
+        service.refresh_due()
+    raise AssertionError("the job did not end within the settle window")
+
+
 def test_an_intent_is_left_alone_while_its_call_may_still_be_under_way(
     make_service: MakeService, sandbox: SandboxServer, small_media: JobInputs
 ) -> None:
@@ -93,18 +107,24 @@ def test_ausynclab_never_reached_fails_saying_it_never_started(
     model: str,
     listed: str,
 ) -> None:
-    """A crash before the call: no video in AusyncLab's list has the job's tag; nothing is sent."""
+    """A crash before the call: no video in AusyncLab's list has the job's tag over the whole
+    settle window; meanwhile the card says to wait, and nothing is ever sent."""
     make_service().store.insert(intent(sandbox, "ausynclab", model, small_media))
     restarted = make_service()
     sandbox.clock.advance(GRACE + 1)
     restarted.refresh_due()
-    (job,) = restarted.history().jobs
+    (waiting,) = restarted.history().jobs
+    assert waiting.state is JobState.QUEUED and waiting.stage is Stage.SUBMITTING
+    notes = settle(restarted, sandbox, waiting.id)
+    assert notes and all("Do not send it again meanwhile" in note for note in notes)
+    job = restarted.get(waiting.id)
     assert job.state is JobState.FAILED
-    assert job.error == (
-        "This job was interrupted while it was being sent to AusyncLab, and AusyncLab has no "
-        "record of it, so it never started. Use Submit again."
+    assert job.error.startswith("AusyncLab still has no record of this job after 10 min")
+    assert job.error.endswith(
+        "so it never started and AusyncLab did not take it. You can send it again."
     )
-    assert [(r.method, r.path) for r in sandbox.requests("ausynclab")] == [("GET", listed)]
+    requests = [(r.method, r.path) for r in sandbox.requests("ausynclab")]
+    assert len(requests) >= 3 and set(requests) == {("GET", listed)}
 
 
 def test_ausynclab_received_before_the_crash_is_found_by_its_name(
@@ -135,7 +155,7 @@ def test_an_answer_lost_to_a_timeout_is_found_instead_of_sent_again(
     impatient = make_service(timeout=0.2)
     job = impatient.submit("ausynclab", "nova", small_media)
     assert job.stage is Stage.SUBMITTING and job.provider_job_id is None
-    assert job.note.startswith("Checking whether AusyncLab received this job")
+    assert job.note.startswith("Sent to AusyncLab, waiting for AusyncLab to confirm it received")
     wait_for_answer(sandbox, "/ausynclab/api/v1/lipsync/generate-lipsync-v2")
     restarted = make_service()
     sandbox.clock.advance(PollPolicy().confirm_delay + 1)
@@ -174,11 +194,12 @@ def test_kling_task_never_created_fails_saying_it_never_started(
     restarted = make_service()
     sandbox.clock.advance(GRACE + 1)
     restarted.refresh_due()
+    assert restarted.get(row.id).state is JobState.QUEUED
+    settle(restarted, sandbox, row.id)
     job = restarted.get(row.id)
-    assert job.state is JobState.FAILED and "Kling has no record of it" in job.error
-    assert [(r.method, r.path) for r in sandbox.requests("kling")] == [
-        ("GET", f"/kling/klingai/v1/videos/advanced-lip-sync/{row.id}")
-    ]
+    assert job.state is JobState.FAILED and "Kling still has no record of this job" in job.error
+    asked = {(r.method, r.path) for r in sandbox.requests("kling")}
+    assert asked == {("GET", f"/kling/klingai/v1/videos/advanced-lip-sync/{row.id}")}
 
 
 def wait_for_answer(sandbox: SandboxServer, path: str, timeout: float = 10.0) -> None:
@@ -219,8 +240,6 @@ def test_a_kling_task_whose_answer_was_lost_is_found_by_its_external_id(
 @pytest.mark.parametrize(
     ("fault", "provider", "model", "path", "ambiguous"),
     [
-        ("status_429", "twinsync", "videotalking", "videotalking", False),
-        ("status_429", "ausynclab", "nova", "generate-lipsync-v2", False),
         ("html_500", "ausynclab", "nova", "generate-lipsync-v2", False),
         ("html_502", "ausynclab", "nova", "generate-lipsync-v2", True),
         ("drop_connection", "ausynclab", "nova", "generate-lipsync-v2", True),
@@ -237,16 +256,19 @@ def test_a_refusal_fails_at_once_and_an_unclear_outcome_is_checked(
     path: str,
     ambiguous: bool,
 ) -> None:
-    """A provider's clear "no" fails the job; a lost answer keeps it until the list is checked."""
+    """A provider's clear "no" fails the job; a lost answer keeps it while the list is checked
+    over the settle window, and only then says it never started."""
     sandbox.add_fault(provider, "POST", path, fault)
     job = make_service().submit(provider, model, small_media)
     if not ambiguous:
         assert job.state is JobState.FAILED and job.error.endswith(".")
         return
     assert job.state is JobState.QUEUED and job.stage is Stage.SUBMITTING
-    assert job.note.startswith("Checking whether AusyncLab received this job")
+    assert job.note.startswith("Sent to AusyncLab, waiting for AusyncLab to confirm it received")
     restarted = make_service()
     sandbox.clock.advance(PollPolicy().confirm_delay + 1)
     restarted.refresh_due()
-    assert "AusyncLab has no record of it" in restarted.get(job.id).error
+    assert restarted.get(job.id).state is JobState.QUEUED
+    settle(restarted, sandbox, job.id)
+    assert "AusyncLab still has no record of this job" in restarted.get(job.id).error
     assert posts(sandbox, provider) == [f"/ausynclab/api/v1/lipsync/{path}"]

@@ -1,4 +1,4 @@
-"""A provider that answers a state this app does not know: the job stops, in plain words.
+"""A provider that answers a state this app does not know: the job waits it out, then stops.
 
 The sandbox only speaks documented states, so these tests put each provider's documented
 envelope, with an undocumented state inside, on a real HTTP server on 127.0.0.1.
@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 
 from lipsync_core.config import Settings, load_settings
 from lipsync_core.flows.clients import client_factories
-from lipsync_core.jobs import JobInputs, JobService, JobState, JobStore
+from lipsync_core.jobs import JobInputs, JobService, JobState, JobStore, PollPolicy
 
 INPUTS = JobInputs(
     video_url="https://media.example.test/face.mp4",
@@ -85,6 +85,9 @@ def serve_kling(server: HTTPServer) -> None:
     )
 
 
+POLICY = PollPolicy(give_up_after=1800.0)
+
+
 @pytest.mark.parametrize(
     ("provider", "model", "serve", "provider_id"),
     [
@@ -93,25 +96,39 @@ def serve_kling(server: HTTPServer) -> None:
         ("twinsync", "videotalking", serve_twinsync, "t-1"),
     ],
 )
-def test_an_unknown_state_fails_the_job_and_stops_polling(
+def test_an_unknown_state_is_waited_out_then_stops_the_job_in_plain_words(
     httpserver: HTTPServer, tmp_path: Path, provider: str, model: str, serve, provider_id: str
 ) -> None:
-    """The job fails saying the provider may still be running it, with its id; no more checks."""
+    """An unknown state is checked again with back-off, saying so on the card; only after the
+    give-up time does the job fail, saying the provider may still be running it, with its id."""
     serve(httpserver)
     settings = live_settings(tmp_path, httpserver.url_for("").rstrip("/"))
     clock = ManualClock()
     service = JobService(
-        JobStore(settings.database_url), client_factories(settings), settings, clock=clock
-    )
+        JobStore(settings.database_url), client_factories(settings), settings, clock=clock,
+        policy=POLICY,
+    )  # fmt: skip
     job = service.submit(provider, model, INPUTS)
     if provider == "kling":
         job = service.choose_face(job.id, "0")
     clock.advance(3)
     service.refresh_due()
+    waiting = service.get(job.id)
+    assert not waiting.is_final
+    assert waiting.note.startswith("Could not check on this job just now:")
+    assert "this app does not" in waiting.note
+    gaps = []
+    while not service.get(job.id).is_final:
+        before = service.get(job.id).next_poll_at
+        gaps.append((before - clock()).total_seconds())
+        clock.now = before
+        service.refresh_due()
+        assert len(gaps) < 100, "the job was never given up"
+    assert gaps == sorted(gaps) and max(gaps) <= POLICY.error_backoff_max
     failed = service.get(job.id)
     assert failed.state is JobState.FAILED
     assert failed.provider_job_id == provider_id
-    assert "answered something this app does not understand" in failed.error
+    assert "never gave a usable answer about it" in failed.error
     assert f"It may still be running at {failed.provider_name}" in failed.error
     assert f"(its id there is {provider_id})" in failed.error
     assert failed.next_poll_at is None
