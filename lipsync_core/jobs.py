@@ -218,7 +218,8 @@ class JobService:
         return self._job(job_id)
 
     def retry(self, job_id: str, *, idempotency_key: str | None = None) -> Job:
-        """Submit again: a new job with the same inputs and options (in the same group).
+        """Submit again: a new job with the same inputs and options, in no comparison group (the
+        old group compared what was sent together; a re-send is a new comparison of its own).
 
         Without a key, the key is derived from the old job, so "submit again" clicked twice
         makes one new job. A Prime job whose video was already registered reuses it.
@@ -230,8 +231,7 @@ class JobService:
         options = old.options.model_copy(update={"session_id": None, "faces": [], "face_id": None})
         key = idempotency_key or f"retry:{old.id}"
         return self._submit(
-            [(old.provider, old.model)], inputs, options, old.title, key,
-            group_id=old.group_id, price=price_of(old),
+            [(old.provider, old.model)], inputs, options, old.title, key, price=price_of(old),
         )[0]  # fmt: skip
 
     def remove(self, job_id: str) -> bool:
@@ -357,6 +357,11 @@ class JobService:
         """Stop the status-check threads and release the database (end of process or test)."""
         self._runner.close()
         self.store.close()
+
+    def measure(self, inputs: JobInputs, *, video: bool = True) -> JobInputs:
+        """The inputs with the audio's (and the video's) length measured, as a submission would;
+        a medium that cannot be read raises ``MediaValidationError`` naming the field."""
+        return self._measured(inputs, video=video)
 
     def _measured(self, inputs: JobInputs, *, video: bool) -> JobInputs:
         """The inputs with their lengths probed; the sandbox's own host may be fetched."""

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.card_actions import pending_removal, removal_dialog, show_message
+from ui.card_actions import render_dialogs, show_message
 from ui.cards import render_cards
 from ui.runtime import get_runtime
 from ui.status.filters import current_page, render_filters, render_pagination
@@ -26,9 +26,7 @@ if page != 1:
     history = runtime.service.history(filters, page=page, page_size=page_size)
 render_summary(runtime, filters, history)
 
-removing = pending_removal(runtime)
-if removing is not None:
-    removal_dialog(runtime, removing)
+render_dialogs(runtime)
 
 if not history.jobs:
     st.info("No job matches these filters.")

@@ -1,8 +1,9 @@
 """A card's buttons: download the result, submit again, remove from the history.
 
-Removal asks first, in a dialog opened from session state (``STATUS_REMOVING`` names the job),
-so the question survives reruns and a test can reach it. Results of actions are kept as one
-message in session state and shown at the top of the page's next run.
+Submit again shows its cost and asks first, through the shared cost check (``ui.spend``);
+removal asks first too. Both dialogs are opened from session state at page level (the page calls
+:func:`render_dialogs`), so the question survives reruns and a test can reach it. Results of
+actions are kept as one message in session state and shown at the top of the page's next run.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import streamlit as st
 
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.model import Job
-from ui import keys
+from ui import keys, spend
 from ui.labels import target_label
+from ui.plain import plain
 from ui.runtime import Runtime
+
+RETRY = "retry:"
 
 
 def render_actions(runtime: Runtime, job: Job) -> None:
@@ -26,7 +30,7 @@ def render_actions(runtime: Runtime, job: Job) -> None:
         if job.is_final:
             st.button(
                 "Submit again", key=keys.card_action(job.id, "again"), icon=":material/replay:",
-                on_click=submit_again, args=(runtime, job.id),
+                on_click=spend.ask, args=(retry_action(job.id),),
             )  # fmt: skip
         st.button(
             "Remove", key=keys.card_action(job.id, "remove"), icon=":material/delete:",
@@ -50,6 +54,34 @@ def _download(job: Job) -> None:
 def _file_name(job: Job, path: str) -> str:
     label = target_label(job.provider, job.model).lower().replace(" ", "-")
     return f"lipsync-{label}-{job.id[:8]}{Path(path).suffix}"
+
+
+def retry_action(job_id: str) -> str:
+    """The cost check's name for "submit this job again"."""
+    return f"{RETRY}{job_id}"
+
+
+def render_dialogs(runtime: Runtime) -> None:
+    """The cost dialog of a Submit again and the removal dialog, when one was asked for."""
+    asked = st.session_state.get(keys.SPEND_ASKING) or st.session_state.get(keys.SPEND_CONFIRMED)
+    if isinstance(asked, str) and asked.startswith(RETRY):
+        _confirm_retry(runtime, asked.removeprefix(RETRY))
+    removing = pending_removal(runtime)
+    if removing is not None:
+        removal_dialog(runtime, removing)
+
+
+def _confirm_retry(runtime: Runtime, job_id: str) -> None:
+    job = runtime.service.get(job_id)
+    if job is None:
+        spend.forget()
+        return
+    label = target_label(job.provider, job.model)
+    cost = spend.spend_for([(job.provider, job.model)], job.inputs.audio_duration)
+    what = f"Send this {label} job again, as a new job of its own?"
+    if spend.confirmation(retry_action(job.id), cost, what, yes="Yes, send it again"):
+        submit_again(runtime, job.id)
+        st.rerun()
 
 
 def submit_again(runtime: Runtime, job_id: str) -> None:
@@ -109,4 +141,4 @@ def show_message() -> None:
     told = st.session_state.pop(keys.STATUS_MESSAGE, None)
     if told:
         kind, sentence = told
-        (st.error if kind == "error" else st.success)(sentence)
+        (st.error if kind == "error" else st.success)(plain(sentence))

@@ -22,6 +22,7 @@ from ui import browser_media
 from ui.card_actions import render_actions
 from ui.face_choice import render_face_choice
 from ui.labels import and_list, target_label
+from ui.plain import plain
 from ui.runtime import Runtime
 
 REFRESH_SECONDS = 2.0
@@ -99,7 +100,8 @@ def live_card(runtime: Runtime, job_id: str, tz: tzinfo) -> None:
 def card_body(runtime: Runtime, job: Job, tz: tzinfo) -> None:
     label, colour, icon = BADGES[job.state]
     st.markdown(
-        f"**{target_label(job.provider, job.model)}**" + (f" · {job.title}" if job.title else "")
+        f"**{target_label(job.provider, job.model)}**"
+        + (f" · {plain(job.title)}" if job.title else "")
     )
     badges = st.container(horizontal=True, gap="small")
     with badges:
@@ -111,9 +113,9 @@ def card_body(runtime: Runtime, job: Job, tz: tzinfo) -> None:
         st.caption(f"Now: {job.stage.value}")
     _media(job)
     if job.error:
-        st.error(job.error)
+        st.error(plain(job.error))
     if job.note:
-        st.caption(f"ℹ️ {job.note}")
+        st.caption(f"ℹ️ {plain(job.note)}")
     st.caption(cost_line(job))
     if job.state is JobState.NEEDS_INPUT:
         with st.expander("Choose the face", expanded=True):

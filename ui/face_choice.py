@@ -18,6 +18,7 @@ from lipsync_core.errors import Finding, LipsyncError
 from lipsync_core.flows.model import Job, JobState, KlingFace
 from lipsync_core.media.limits import validate_kling_timing
 from ui import browser_media, keys
+from ui.plain import plain
 from ui.runtime import Runtime
 
 MAX_SECONDS = 60.0
@@ -80,7 +81,7 @@ def _thumbnails(faces: list[KlingFace]) -> None:
             face_image = browser_media.picture(face.face_image)
             if face_image:
                 st.image(face_image, width=120)
-            st.caption(f"Face {face.face_id}: {_span(face.start_time, face.end_time)}")
+            st.caption(f"Face {plain(face.face_id)}: {_span(face.start_time, face.end_time)}")
 
 
 def _pick_face(job: Job, faces: list[KlingFace]) -> KlingFace:
@@ -182,7 +183,7 @@ def _send(runtime: Runtime, job: Job, timing: Timing) -> None:
                 original_audio_volume=timing.original_audio_volume,
             )  # fmt: skip
     except LipsyncError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     runtime.refresher.wake()
     st.rerun()

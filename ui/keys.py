@@ -8,6 +8,13 @@ NONCE = "session_nonce"  # per-browser-session salt for idempotency keys
 # the one value both pages read and write. Each page's rate widgets are filled from it.
 RATES = "rates"
 
+# -- the cost check before any spending (ui/spend.py) ------------------------------------------
+SPEND_LIMITS = "spend_limits"  # the SpendLimits set on the Submit page, read by every page
+SPEND_ASKING = "spend_asking"  # the action (a key) whose cost dialog is open
+SPEND_CONFIRMED = "spend_confirmed"  # the action the person confirmed: send it on this run
+SPEND_YES = "spend_yes"
+SPEND_NO = "spend_no"
+
 # -- submit page ----------------------------------------------------------------------------------
 SUBMIT_SAMPLE = "submit_sample"  # the "Try the sample media" button
 SUBMIT_MODE = {"video": "submit_video_mode", "audio": "submit_audio_mode"}  # link or file
@@ -26,10 +33,6 @@ SUBMIT_TWINSYNC_PRICE = "submit_twinsync_price"  # the user's TwinSync price per
 SUBMIT_THRESHOLD = "submit_threshold"  # confirm above this total, in the currency
 SUBMIT_CREDIT_THRESHOLD = "submit_credit_threshold"  # confirm above this many AusyncLab credits
 SUBMIT_BUTTON = "submit_button"
-SUBMIT_CONFIRMING = "submit_confirming"  # the submission key waiting for the cost dialog
-SUBMIT_CONFIRMED = "submit_confirmed"  # the submission key the user confirmed: send it now
-SUBMIT_CONFIRM_YES = "submit_confirm_yes"
-SUBMIT_CONFIRM_NO = "submit_confirm_no"
 SUBMIT_SENT = "submit_sent"  # (submission key, job ids) of the last submission
 SUBMIT_AGAIN = "submit_again"  # "send the same again as new jobs": a new nonce
 
@@ -87,6 +90,7 @@ LIBRARY_BUSY = "library_busy"  # some row is PENDING/PROCESSING: the lists refre
 LIBRARY_PENDING_DELETE = "library_pending_delete"  # (shelf, id, name) awaiting confirmation
 LIBRARY_DETAILS = "library_details"  # (shelf, id) whose details are open
 LIBRARY_PLAYING = "library_playing"  # id of the generated video playing
+LIBRARY_PENDING_GENERATION = "library_pending_generation"  # checked, waiting for the cost dialog
 LIBRARY_SENT = "library_sent"  # fingerprints of registrations sent from this session -> id
 # Widget keys; those with a shelf end in "_registered" or "_generated".
 LIBRARY_SEARCH = "library_search"

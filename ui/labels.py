@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lipsync_core.errors import provider_display_name
+from lipsync_core.flows.model import target_display_name
 from lipsync_core.providers.ausynclab import SYNC_MODE_DESCRIPTIONS, SyncMode
-
-MODEL_NAMES = {"prime": "Prime", "nova": "Nova"}
 
 
 def target_label(provider: str, model: str) -> str:
     """``AusyncLab Prime``, ``Kling``: a provider's name, with the model where there are two."""
-    name = provider_display_name(provider)
-    return f"{name} {MODEL_NAMES[model]}" if model in MODEL_NAMES else name
+    return target_display_name(provider, model)
 
 
 def and_list(names: Sequence[str]) -> str:

@@ -23,6 +23,7 @@ from lipsync_core.jobs import JobService
 from lipsync_core.receiver import CALLBACK_PATH, Receiver
 from lipsync_core.refresher import Refresher, shared_refresher
 from lipsync_core.sandbox import SandboxConfig, SandboxServer
+from ui.plain import plain
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,6 @@ def runtime_or_stop() -> Runtime:
     try:
         return get_runtime()
     except LipsyncError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
         raise

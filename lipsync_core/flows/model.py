@@ -53,6 +53,16 @@ MODELS: dict[str, tuple[str, ...]] = {
     "twinsync": ("videotalking",),
 }
 
+# How a person knows a model, where a provider has more than one.
+MODEL_NAMES = {"prime": "Prime", "nova": "Nova"}
+
+
+def target_display_name(provider: str, model: str | None) -> str:
+    """``AusyncLab Prime``, ``Kling``: a provider's name, with the model where there are two."""
+    name = provider_display_name(provider)
+    return f"{name} {MODEL_NAMES[model]}" if model in MODEL_NAMES else name
+
+
 STATE_TABLES: dict[str, dict[str, JobState]] = {
     "ausynclab": {
         "PENDING": JobState.QUEUED,

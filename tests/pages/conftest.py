@@ -8,6 +8,7 @@ are stopped afterwards.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,3 +67,8 @@ def app(runtime: Runtime) -> AppTest:
     at.run()
     assert not at.exception
     return at
+
+
+def read(markdown: str) -> str:
+    """What a person reads in an element: Markdown escapes and invisible joiners removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

@@ -15,7 +15,7 @@ from lipsync_core.flows.common import duration_words
 from lipsync_core.flows.model import Job, JobInputs, JobState, utc_now
 from lipsync_core.pricing import PRICES, ConversionRates
 from lipsync_core.stats import LIVE, SANDBOX
-from tests.pages.conftest import APP, APP_TIMEOUT
+from tests.pages.conftest import APP, APP_TIMEOUT, read
 from tests.pages.test_submit import KLING, PRIME, choose, texts, use_samples
 from ui import keys
 from ui.cards import cost_line
@@ -243,7 +243,7 @@ def test_side_by_side_plays_each_output_with_cost_and_time(runtime, history):
         state = "✅ done" if job.state is JobState.SUCCEEDED else "❌ failed"
         assert f"{state} · took {duration_words(job.elapsed())} · {cost_line(job)}" in captions
     failed = next(job for job in history if job.state is JobState.FAILED)
-    assert failed.error in [e.value for e in app.error]
+    assert failed.error in [read(e.value) for e in app.error]
 
 
 @pytest.mark.parametrize(("currency", "shown"), [("EUR", 0.02), ("USD", None)])

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from lipsync_core.providers.ausynclab import AusyncLabClient, AusyncLabState
 from lipsync_core.store import JobFilter
-from tests.pages.conftest import APP, APP_TIMEOUT, forget_runtime
+from tests.pages.conftest import APP, APP_TIMEOUT, forget_runtime, read
 from ui import keys
 from ui.runtime import Runtime, get_runtime
 
@@ -161,7 +161,7 @@ def test_register_from_a_link_appears_at_once_as_pending(runtime, sample_video_p
         ("From a link", sample_video_path.as_uri())
     ]
     assert table_rows(app, 0) == [(at_provider[0].id, "From a link", "⚪ PENDING")]
-    assert app.success[0].value.startswith(f"Registered as #{at_provider[0].id}.")
+    assert read(app.success[0].value).startswith(f"Registered as #{at_provider[0].id}.")
 
 
 def test_register_from_an_upload_saves_it_and_sends_a_file_url(runtime, sample_video_path):
@@ -211,6 +211,13 @@ def test_generate_from_a_completed_video_is_a_tracked_job(
     app.text_input(key=keys.LIBRARY_GENERATE_NAME).input("Presenter in French")
     app.button(key=keys.LIBRARY_GENERATE_SUBMIT).click().run()
     assert not app.exception
+    assert runtime.service.store.count() == 0, "nothing is sent before the cost is shown"
+    assert [t.value for t in app.text] == [
+        f"Generate lip-sync from #{video_id} with AusyncLab Prime? This will cost about "
+        "250 credits (its price in USD is not known)."
+    ]
+    app.button(key=keys.SPEND_YES).click().run()
+    assert not app.exception
     jobs = runtime.service.history(JobFilter(providers=["ausynclab"])).jobs
     assert [(j.model, j.registered_video_id, j.title) for j in jobs] == [
         ("prime", video_id, "Presenter in French")
@@ -233,6 +240,7 @@ def test_generate_from_an_uploaded_audio_sends_its_file(
         ("voice over.wav", sample_audio_path.read_bytes(), "audio/wav")
     )
     app.button(key=keys.LIBRARY_GENERATE_SUBMIT).click().run()
+    app.button(key=keys.SPEND_YES).click().run()
     assert not app.exception
     (job,) = runtime.service.history().jobs
     assert job.title == "Presenter"
@@ -243,6 +251,24 @@ def test_generate_from_an_uploaded_audio_sends_its_file(
     (generated,) = client_of(runtime).list_generated_videos()
     assert generated.registered_video_id == video_id
     assert generated.audio_url == saved.as_uri()
+
+
+def test_generate_checks_its_audio_link_before_anything_is_spent(
+    runtime, sample_video_path, tmp_path
+):
+    """An audio link that is not a sound refuses the generation with a sentence naming the
+    field, before any cost dialog and before AusyncLab is called."""
+    registered(runtime, sample_video_path, "Presenter")
+    text = tmp_path / "notes.wav"
+    text.write_bytes(b"just some words, not a sound" * 50)
+    app = open_library()
+    app.text_input(key=keys.LIBRARY_AUDIO_URL).input(text.as_uri())
+    app.button(key=keys.LIBRARY_GENERATE_SUBMIT).click().run()
+    assert not app.exception
+    assert app.error[0].value.startswith("Audio link: ")
+    assert keys.SPEND_ASKING not in app.session_state
+    assert runtime.service.store.count() == 0
+    assert client_of(runtime).list_generated_videos() == []
 
 
 def test_generate_is_offered_only_for_a_completed_video(runtime, sample_video_path):
@@ -272,7 +298,7 @@ def test_delete_asks_first_then_removes_the_video_at_the_provider(
     app.button(key=keys.LIBRARY_CONFIRM_BUTTON).click().run()
     assert not app.exception
     assert video_id not in [v.id for v in listing()]
-    assert app.success[0].value.startswith(f"Deleted the {shelf} video #{video_id}")
+    assert read(app.success[0].value).startswith(f"Deleted the {shelf} video #{video_id}")
     assert keys.LIBRARY_CONFIRM_BUTTON not in [b.key for b in app.button]
 
 
@@ -296,10 +322,10 @@ def test_details_come_from_the_provider(runtime, sample_video_path):
     assert runtime.sandbox is not None
     paths = [r.path for r in runtime.sandbox.requests("ausynclab") if r.method == "GET"]
     assert paths[-1].endswith(f"/register/{video_id}")
-    text = "\n".join(m.value for m in app.markdown)
+    text = read("\n".join(m.value for m in app.markdown))
     assert f"**#{video_id} “Detailed”**" in text and "🟢 COMPLETED" in text
     app.button(key=f"{keys.LIBRARY_CLOSE_BUTTON}_registered").click().run()
-    assert f"**#{video_id} “Detailed”**" not in "\n".join(m.value for m in app.markdown)
+    assert f"**#{video_id} “Detailed”**" not in read("\n".join(m.value for m in app.markdown))
 
 
 def test_play_shows_the_generated_video(runtime, sample_video_path, sample_audio_path):
@@ -350,7 +376,7 @@ def test_live_mode_works_the_same_and_needs_a_public_address_for_uploads(
         )
         app.button(key=keys.LIBRARY_NEW_SUBMIT).click().run()
         assert not app.exception
-        assert app.error[0].value.startswith(
+        assert read(app.error[0].value).startswith(
             "To send a file from your computer to AusyncLab, set LIPSYNC_PUBLIC_BASE_URL"
         )
         assert len(client_of_url(sandbox.base_urls["ausynclab"]).list_registered_videos()) == 1

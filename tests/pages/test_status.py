@@ -12,13 +12,17 @@ from streamlit.testing.v1 import AppTest
 from lipsync_core.flows.model import Job, JobState, utc_now
 from tests.pages.test_submit import (
     KLING,
+    NOVA,
     PRIME,
     TWINSYNC,
+    choose,
     creates,
     finish,
     jobs_of,
+    send,
     sent,
     texts,
+    use_samples,
 )
 from ui import keys
 from ui.runtime import Runtime
@@ -191,18 +195,46 @@ def test_a_long_history_is_paged(app, runtime):
     assert card_titles(app) == [f"**TwinSync** · clip {i}" for i in (20, 21, 22)]
 
 
-def test_submit_again_makes_one_new_job_however_often_it_is_clicked(app, runtime):
-    """Submit again on a finished card makes one new job in its group, even clicked twice."""
+def test_submit_again_shows_the_cost_first_and_makes_one_new_job_however_often(app, runtime):
+    """Submit again on a finished card first shows its cost and asks; confirmed twice, it makes
+    one new job, outside the old comparison group."""
     sent(app, TWINSYNC)
     (old,) = finish(runtime, jobs_of(runtime))
     status(app)
-    app.button(key=keys.card_action(old.id, "again")).click().run()
-    app.button(key=keys.card_action(old.id, "again")).click().run()
-    assert not app.exception
+    for before in (1, 2):
+        app.button(key=keys.card_action(old.id, "again")).click().run()
+        assert not app.exception
+        assert len(jobs_of(runtime)) == before, "nothing is sent before the cost is confirmed"
+        shown = [t.value for t in app.text]
+        assert any(
+            t.startswith("Send this TwinSync job again, as a new job of its own? This will cost")
+            for t in shown
+        ), shown
+        app.button(key=keys.SPEND_YES).click().run()
+        assert not app.exception
     assert [s.value for s in app.success] == ["Sent again to TwinSync."]
     jobs = jobs_of(runtime)
     assert len(jobs) == 2 and jobs[0].id != old.id and jobs[0].inputs == old.inputs
+    assert jobs[0].group_id is None
     assert creates(runtime, "twinsync") == ["/twinsync/videotalking"] * 2
+
+
+def test_submit_again_on_nova_says_the_credits_and_cancel_sends_nothing(app, runtime):
+    """A 25,000-credit Nova card: Submit again says the credits and why it asks; Cancel keeps
+    everything as it was."""
+    send(choose(use_samples(app), NOVA))
+    app.button(key=keys.SPEND_YES).click().run()
+    (old,) = finish(runtime, jobs_of(runtime))
+    status(app)
+    app.button(key=keys.card_action(old.id, "again")).click().run()
+    assert not app.exception
+    assert any("credits" in t.value for t in app.text)
+    assert any("AusyncLab credits, above your limit" in w.value for w in app.warning)
+    app.button(key=keys.SPEND_NO).click().run()
+    assert not app.exception
+    assert keys.SPEND_ASKING not in app.session_state
+    assert len(jobs_of(runtime)) == 1
+    assert creates(runtime, "ausynclab") == ["/ausynclab/api/v1/lipsync/generate-lipsync-v2"]
 
 
 def test_remove_asks_first_and_keep_it_keeps_the_job(app, history):

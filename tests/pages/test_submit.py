@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from lipsync_core.errors import provider_display_name
 from lipsync_core.flows.model import DownloadState, Job, JobState, Stage, utc_now
 from lipsync_core.providers.ausynclab import SYNC_MODE_DESCRIPTIONS, SyncMode
-from tests.pages.conftest import APP, forget_runtime
+from tests.pages.conftest import APP, forget_runtime, read
 from ui import keys
 from ui.cards import cost_line
 from ui.labels import target_label
@@ -302,7 +302,7 @@ def test_a_live_provider_needs_a_public_address_for_local_files(runtime, monkeyp
     at = AppTest.from_file(APP, default_timeout=60).run()
     choose(use_samples(at), KLING)
     assert not at.exception
-    assert [e.value for e in at.error] == [
+    assert [read(e.value) for e in at.error] == [
         "To send a file from your computer to Kling, set LIPSYNC_PUBLIC_BASE_URL to the public "
         "address where this app's uploads folder is served, or give a link to the file instead."
     ]
@@ -346,7 +346,7 @@ def test_a_provider_refusal_is_shown_in_plain_words(app, runtime, target, path, 
     words = job.error if job.state is JobState.FAILED else job.note
     assert words and provider_display_name(target[0]) in words and "Traceback" not in words
     label = target_label(*target)
-    shown = [e.value for e in app.error] + [i.value for i in app.main.info]
+    shown = [read(e.value) for e in app.error] + [read(i.value) for i in app.main.info]
     assert f"{label}: {words}" in shown
 
 
@@ -358,7 +358,7 @@ def test_a_job_the_provider_fails_shows_its_error_on_the_card(app, runtime):
     assert failed.state is JobState.FAILED and failed.error
     app.switch_page("pages/status_page.py").run()
     assert not app.exception
-    assert [e.value for e in app.error] == [failed.error]
+    assert [read(e.value) for e in app.error] == [failed.error]
     assert ":red-badge[:material/error: Failed]" in texts(app)
 
 
@@ -372,8 +372,8 @@ def test_nova_is_impossible_to_miss_and_asks_before_sending(app, runtime):
     send(app)
     assert not app.exception
     assert jobs_of(runtime) == []
-    assert app.session_state[keys.SUBMIT_CONFIRMING]
-    app.button(key=keys.SUBMIT_CONFIRM_YES).click().run()
+    assert app.session_state[keys.SPEND_ASKING]
+    app.button(key=keys.SPEND_YES).click().run()
     assert not app.exception
     (job,) = jobs_of(runtime)
     assert job.model == "nova"
@@ -390,7 +390,7 @@ def test_a_total_above_the_limit_in_the_currency_asks_first(app, runtime):
     assert not app.exception
     assert "The total, USD 7.70, is above your limit of USD 5.00." in texts(app)
     assert jobs_of(runtime) == []
-    app.button(key=keys.SUBMIT_CONFIRM_YES).click().run()
+    app.button(key=keys.SPEND_YES).click().run()
     assert [j.provider for j in jobs_of(runtime)] == ["kling"]
 
 
@@ -412,9 +412,9 @@ def test_a_twinsync_job_keeps_the_price_set_on_the_page(app, runtime):
 def test_cancelling_the_confirmation_sends_nothing(app, runtime):
     """Cancel in the cost dialog closes it and no job is made."""
     send(choose(use_samples(app), NOVA))
-    app.button(key=keys.SUBMIT_CONFIRM_NO).click().run()
+    app.button(key=keys.SPEND_NO).click().run()
     assert not app.exception
-    assert keys.SUBMIT_CONFIRMING not in app.session_state
+    assert keys.SPEND_ASKING not in app.session_state
     assert jobs_of(runtime) == [] and creates(runtime, "ausynclab") == []
 
 

@@ -12,6 +12,7 @@ from lipsync_core import media
 from lipsync_core.errors import LipsyncError, MediaValidationError, provider_display_name
 from lipsync_core.pricing import PRICES, estimate, to_currency
 from ui import keys
+from ui.plain import plain
 from ui.rates import PriceSettings
 from ui.uploads import AUDIO_TYPES, VIDEO_TYPES, Upload
 
@@ -30,9 +31,9 @@ def render_estimate(settings: PriceSettings) -> None:
         try:
             seconds = measured_seconds(upload)
         except LipsyncError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             return
-        st.caption(f"{upload.name} lasts {seconds:.1f} s (its sound track, as measured).")
+        st.caption(f"{plain(upload.name)} lasts {seconds:.1f} s (its sound track, as measured).")
     if seconds is None:
         st.caption("Type a length or choose a file to see what each provider would charge.")
         return

@@ -11,6 +11,7 @@ from lipsync_core.flows.common import duration_words
 from lipsync_core.flows.model import Job, JobState
 from ui import keys
 from ui.cards import cost_line, playable_output
+from ui.plain import plain
 from ui.runtime import Runtime
 
 STATE_WORDS = {
@@ -66,7 +67,7 @@ def _member(runtime: Runtime, group_id: str, job: Job, is_favourite: bool) -> No
     if playable:
         st.video(playable)
     elif job.error:
-        st.error(job.error)
+        st.error(plain(job.error))
     took = f"took {duration_words(job.elapsed())}" if job.is_final else "still working"
     st.caption(f"{STATE_WORDS[job.state]} · {took} · {cost_line(job)}")
     if is_favourite:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from lipsync_core.errors import LipsyncError, NotFoundError
-from lipsync_core.flows.model import JobState
+from lipsync_core.flows.model import JobInputs, JobState
 from lipsync_core.providers.ausynclab import AusyncLabClient
-from ui import keys
+from ui import keys, spend
 from ui.library.sources import choose
 from ui.library.table import GENERATED, SHELVES
 from ui.runtime import Runtime
@@ -73,10 +73,26 @@ def register_new(runtime: Runtime, client: AusyncLabClient) -> None:
     )
 
 
-def generate_from(runtime: Runtime, registered_video_id: int, video_name: str | None) -> None:
-    """Start a tracked Prime job from a registered video and the form's audio.
+@dataclass(frozen=True)
+class PendingGeneration:
+    """A generation whose audio was checked and measured, waiting for its cost to be confirmed."""
 
-    Without a name of its own, the job is named after the registered video.
+    registered_video_id: int
+    inputs: JobInputs
+    name: str | None
+    key: str
+
+    @property
+    def action(self) -> str:
+        """The cost check's name for this generation."""
+        return f"generate:{self.key}"
+
+
+def generate_from(runtime: Runtime, registered_video_id: int, video_name: str | None) -> None:
+    """Check the form's audio (link or file) and measure it, then ask to confirm the cost.
+
+    Without a name of its own, the job is named after the registered video. Nothing is sent
+    until the person confirms (see :func:`render_pending_generation`).
     """
     state = st.session_state
     name = (state.get(keys.LIBRARY_GENERATE_NAME) or "").strip() or video_name
@@ -86,8 +102,37 @@ def generate_from(runtime: Runtime, registered_video_id: int, video_name: str | 
             runtime, "audio", state.get(keys.LIBRARY_AUDIO_URL), _file(keys.LIBRARY_AUDIO_FILE)
         )
         inputs = source.inputs.model_copy(update={"registered_video_id": registered_video_id})
-        key = f"library:{nonce}:{registered_video_id}:{source.fingerprint}:{name}"
-        job = runtime.service.submit("ausynclab", "prime", inputs, title=name, idempotency_key=key)
+        inputs = runtime.service.measure(inputs, video=False)
+    except LipsyncError as exc:
+        flash("error", str(exc))
+        return
+    key = f"library:{nonce}:{registered_video_id}:{source.fingerprint}:{name}"
+    pending = PendingGeneration(registered_video_id, inputs, name, key)
+    state[keys.LIBRARY_PENDING_GENERATION] = pending
+    spend.ask(pending.action)
+
+
+def render_pending_generation(runtime: Runtime) -> None:
+    """The cost dialog of a checked generation; once confirmed, the tracked Prime job starts."""
+    pending: PendingGeneration | None = st.session_state.get(keys.LIBRARY_PENDING_GENERATION)
+    if pending is None:
+        return
+    cost = spend.spend_for([("ausynclab", "prime")], pending.inputs.audio_duration)
+    what = f"Generate lip-sync from #{pending.registered_video_id} with AusyncLab Prime?"
+    if not spend.confirmation(pending.action, cost, what, yes="Yes, generate"):
+        if not spend.asking(pending.action):
+            st.session_state.pop(keys.LIBRARY_PENDING_GENERATION, None)
+        return
+    st.session_state.pop(keys.LIBRARY_PENDING_GENERATION, None)
+    _generate(runtime, pending)
+    st.rerun()
+
+
+def _generate(runtime: Runtime, pending: PendingGeneration) -> None:
+    try:
+        job = runtime.service.submit(
+            "ausynclab", "prime", pending.inputs, title=pending.name, idempotency_key=pending.key
+        )
     except LipsyncError as exc:
         flash("error", str(exc))
         return
@@ -97,8 +142,8 @@ def generate_from(runtime: Runtime, registered_video_id: int, video_name: str | 
         return
     flash(
         "success",
-        f"Lip-sync from #{registered_video_id} started; it appears under Generated videos and "
-        "on the Status page, where its result can be played and downloaded.",
+        f"Lip-sync from #{pending.registered_video_id} started; it appears under Generated "
+        "videos and on the Status page, where its result can be played and downloaded.",
         status_link=True,
     )
 

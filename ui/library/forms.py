@@ -8,6 +8,7 @@ from lipsync_core.providers.ausynclab import AusyncLabClient, AusyncLabState, Re
 from ui import keys
 from ui.library.actions import generate_from, register_new
 from ui.library.table import title
+from ui.plain import plain
 from ui.runtime import Runtime
 from ui.uploads import AUDIO_TYPES, VIDEO_TYPES
 
@@ -35,12 +36,12 @@ def generate_form(runtime: Runtime, video: RegisteredVideo) -> None:
     """Generate with Prime from a COMPLETED registered video; the job is tracked like any other."""
     if video.state is not AusyncLabState.COMPLETED:
         st.caption(
-            f"Lip-sync can be generated from {title(video)} once its state is COMPLETED "
+            f"Lip-sync can be generated from {plain(title(video))} once its state is COMPLETED "
             f"(now {video.state.value})."
         )
         return
     with st.form("library_generate_form"):
-        st.markdown(f"**Generate lip-sync from {title(video)}** (model Prime)")
+        st.markdown(f"**Generate lip-sync from {plain(title(video))}** (model Prime)")
         st.text_input(
             "Link to the audio", key=keys.LIBRARY_AUDIO_URL, placeholder="https://…/speech.mp3"
         )

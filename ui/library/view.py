@@ -29,6 +29,7 @@ from ui.library.actions import (
     delete_confirmed,
     open_details,
     play,
+    render_pending_generation,
 )
 from ui.library.forms import generate_form, register_form
 from ui.library.table import (
@@ -45,6 +46,7 @@ from ui.library.table import (
     table,
     title,
 )
+from ui.plain import plain
 from ui.runtime import Runtime
 from ui.timezones import LocalTime, local_time
 
@@ -60,6 +62,7 @@ class Listing:
 
 
 def render_library(runtime: Runtime, client: AusyncLabClient) -> None:
+    render_pending_generation(runtime)
     busy = bool(st.session_state.get(keys.LIBRARY_BUSY))
     view = st.fragment(_library, run_every=REFRESH_SECONDS if busy else None)
     view(runtime, client)
@@ -70,7 +73,7 @@ def _library(runtime: Runtime, client: AusyncLabClient) -> None:
     listings[GENERATED] = _fetch(client.list_generated_videos)
     _follow_busy(listings.values())
     for message in current_flashes():
-        getattr(st, message.level)(message.text)
+        getattr(st, message.level)(plain(message.text))
         if message.status_link:
             st.page_link("pages/status_page.py", label="Open the Status page", icon="➡️")
     when = local_time(st.context.timezone)
@@ -106,7 +109,7 @@ def _shelf(
     shelf: Shelf, listing: Listing, when: LocalTime, runtime: Runtime, client: AusyncLabClient
 ) -> None:
     if listing.error is not None:
-        st.error(listing.error)
+        st.error(plain(listing.error))
         return
     videos = listing.videos or []
     if not videos:
@@ -219,7 +222,7 @@ def _player(shelf: Shelf, by_id: dict[int, Video]) -> None:
             st.warning("This video could not be loaded here; use its link in the table.")
             return
         st.video(playable)
-        st.caption(f"Playing {title(playing)}.")
+        st.caption(f"Playing {plain(title(playing))}.")
 
 
 def _details(shelf: Shelf, when: LocalTime, client: AusyncLabClient) -> None:
@@ -231,7 +234,7 @@ def _details(shelf: Shelf, when: LocalTime, client: AusyncLabClient) -> None:
         try:
             video = get(opened[1])
         except LipsyncError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             _detail_lines(video, when)
         st.button("Close details", key=shelf.key(keys.LIBRARY_CLOSE_BUTTON), on_click=close_details)
@@ -244,23 +247,23 @@ def _detail_lines(video: Video, when: LocalTime) -> None:
         picture.image(thumbnail, width="stretch")
     created = f"{when.format(video.created_at)} ({when.label})" if video.created_at else "unknown"
     lines = [
-        f"**{title(video)}**",
+        f"**{plain(title(video))}**",
         f"- State: {STATE_BADGES[video.state]}",
         f"- Created: {created}",
     ]
     if isinstance(video, GeneratedVideo):
         lines.append(f"- From registered video: #{video.registered_video_id}")
-        lines.append(f"- Audio: {video.audio_url or '—'}")
-        lines.append(f"- Result: {video.output_video_url or 'not ready yet'}")
+        lines.append(f"- Audio: {plain(video.audio_url or '—')}")
+        lines.append(f"- Result: {plain(video.output_video_url or 'not ready yet')}")
     else:
-        lines.append(f"- Source video: {video.video_url or '—'}")
+        lines.append(f"- Source video: {plain(video.video_url or '—')}")
     facts.markdown("\n".join(lines))
 
 
 @st.dialog("Delete this video?", on_dismiss=cancel_delete)
 def _confirm_delete(client: AusyncLabClient, what: str) -> None:
     """A dialog reruns only itself: each answer reruns the page, which closes it."""
-    st.write(f"{what} will be deleted at AusyncLab. This cannot be undone.")
+    st.write(f"{plain(what)} will be deleted at AusyncLab. This cannot be undone.")
     yes, no = st.columns(2)
     if yes.button("Delete", key=keys.LIBRARY_CONFIRM_BUTTON, type="primary", width="stretch"):
         delete_confirmed(client)

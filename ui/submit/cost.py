@@ -11,76 +11,68 @@ credits, because credits often have no price in the currency. Nova always shows 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import streamlit as st
 
 from lipsync_core import pricing
 from lipsync_core.pricing import ConversionRates, CostEstimate, Total, TwinSyncPrice
+from lipsync_core.spending import (
+    DEFAULT_CREDIT_LIMIT,
+    DEFAULT_LIMIT,
+    Spend,
+    SpendLimits,
+    check_spend,
+    money,
+    not_counted,
+    own_units,
+    unit_words,
+)
 from ui import keys
 from ui.labels import target_label
-from ui.rates import ON_SUBMIT, render_rates
-from ui.runtime import Runtime
+from ui.rates import ON_SUBMIT, PriceSettings, render_rates
+from ui.spend import remember_limits
 from ui.submit.options import Target
-
-DEFAULT_LIMIT = 5.0
-DEFAULT_CREDIT_LIMIT = 10_000.0
-UNMEASURED = "The audio's length could not be measured, so the cost is not known."
 
 
 @dataclass(frozen=True)
 class CostSummary:
-    """What the send button needs: the total in words, and why to ask first (empty: don't)."""
+    """What the send button needs: the core's cost check, and the person's TwinSync price
+    (kept with TwinSync jobs' estimates)."""
 
-    total: str
-    reasons: list[str] = field(default_factory=list)
-    twinsync_price: TwinSyncPrice | None = None  # the user's, kept with TwinSync jobs' estimates
-
-    @property
-    def needs_confirmation(self) -> bool:
-        return bool(self.reasons)
+    spend: Spend
+    twinsync_price: TwinSyncPrice | None = None
 
 
-@dataclass(frozen=True)
-class CostSettings:
-    rates: ConversionRates
-    twinsync_per_second: float | None
-    limit: float
-    credit_limit: float
-
-    @property
-    def twinsync_price(self) -> TwinSyncPrice | None:
-        if self.twinsync_per_second is None:
-            return None
-        return TwinSyncPrice(self.twinsync_per_second, self.rates.currency)
-
-
-def render_cost(
-    runtime: Runtime, targets: Sequence[Target], audio_seconds: float | None
-) -> CostSummary:
+def render_cost(targets: Sequence[Target], audio_seconds: float | None) -> CostSummary:
     """The panel; nothing when no provider can be sent."""
     if not targets:
-        return CostSummary("nothing")
+        return CostSummary(Spend([], None, "nothing"))
     st.subheader("Cost")
     if any(model == "nova" for _, model in targets):
         st.warning(nova_warning(audio_seconds), icon=":material/payments:")
-    settings = _settings()
-    if audio_seconds is None:
+    prices, limits = _settings()
+    price = _twinsync_price(prices)
+    spend = check_spend(
+        targets, audio_seconds, prices.rates,
+        twinsync_per_second=prices.twinsync_per_second, limits=limits,
+    )  # fmt: skip
+    if spend.total is None:
         st.info("The cost shows once the audio can be measured.")
-        return CostSummary("an unknown amount", [UNMEASURED])
-    estimates = [
-        pricing.estimate(*t, audio_seconds, twinsync_price_per_second=settings.twinsync_per_second)
-        for t in targets
-    ]
-    total = pricing.estimate_total(estimates, settings.rates)
-    st.markdown(cost_table(estimates, settings.rates, total))
-    st.caption(total.explanation)
-    reasons = confirmation_reasons(estimates, total, settings)
-    return CostSummary(total_words(estimates, total), reasons, settings.twinsync_price)
+        return CostSummary(spend, price)
+    st.markdown(cost_table(spend.estimates, prices.rates, spend.total))
+    st.caption(spend.total.explanation)
+    return CostSummary(spend, price)
 
 
-def _settings() -> CostSettings:
-    """The shared rates (also set on the compare page), and this page's two limits."""
+def _twinsync_price(prices: PriceSettings) -> TwinSyncPrice | None:
+    if prices.twinsync_per_second is None:
+        return None
+    return TwinSyncPrice(prices.twinsync_per_second, prices.rates.currency)
+
+
+def _settings() -> tuple[PriceSettings, SpendLimits]:
+    """The shared rates (also set on the compare page), and the limits every page asks above."""
     with st.expander("Prices and when to ask before sending"):
         prices = render_rates(ON_SUBMIT)
         currency = prices.rates.currency
@@ -93,7 +85,9 @@ def _settings() -> CostSettings:
             "Ask first above this many AusyncLab credits", min_value=0.0,
             value=DEFAULT_CREDIT_LIMIT, step=1000.0, key=keys.SUBMIT_CREDIT_THRESHOLD,
         )  # fmt: skip
-    return CostSettings(prices.rates, prices.twinsync_per_second, limit, credit_limit)
+    limits = SpendLimits(limit, credit_limit)
+    remember_limits(limits)
+    return prices, limits
 
 
 def nova_warning(audio_seconds: float | None) -> str:
@@ -119,69 +113,7 @@ def cost_table(estimates: list[CostEstimate], rates: ConversionRates, total: Tot
         label = target_label(item.provider, item.model or "")
         rows.append(f"| {label} | {unit_words(item)} | {converted} | {item.explanation} |")
     converted = f"**{money(total.amount)}**" if total.counted else "not known"
-    missing = ", ".join(_not_counted(total))
+    missing = ", ".join(not_counted(total))
     how = f"{missing} not counted: set the prices above" if missing else "all counted"
     rows.append(f"| **Total** | {own_units(estimates) or '–'} | {converted} | {how} |")
     return "\n".join(rows)
-
-
-def money(value: float) -> str:
-    """``0.077`` → ``0.077``, ``12.5`` → ``12.50``: at least cents, at most four decimals."""
-    text = f"{value:,.4f}".rstrip("0")
-    decimals = len(text.split(".")[1]) if "." in text else 0
-    return f"{value:,.{max(2, decimals)}f}"
-
-
-def unit_words(item: CostEstimate) -> str:
-    if item.amount is None:
-        return "not published"
-    if item.unit == "credits":
-        return f"{item.amount:,.0f} credits"
-    if item.unit == "PTC":
-        return f"{item.amount:g} PTC"
-    return money(item.amount)
-
-
-def own_units(estimates: list[CostEstimate]) -> str:
-    """Each provider unit's sum, e.g. ``250 credits + 0.077 PTC``."""
-    sums: dict[str, float] = {}
-    for item in estimates:
-        if item.amount is not None and item.unit in ("credits", "PTC"):
-            sums[item.unit] = sums.get(item.unit, 0.0) + item.amount
-    return " + ".join(
-        f"{amount:,.0f} credits" if unit == "credits" else f"{amount:g} PTC"
-        for unit, amount in sums.items()
-    )
-
-
-def total_words(estimates: list[CostEstimate], total: Total) -> str:
-    """The total as the dialog says it, e.g. ``250 credits + 0.077 PTC (USD 0.077 counted)``."""
-    converted = f"{total.currency} {money(total.amount)}"
-    missing = _not_counted(total)
-    if missing:
-        converted += f", without {', '.join(missing)}"
-    own = own_units(estimates)
-    return f"{own} ({converted})" if own else converted
-
-
-def _not_counted(total: Total) -> list[str]:
-    return [target_label(e.provider, e.model or "") for e in total.unknown]
-
-
-def confirmation_reasons(
-    estimates: list[CostEstimate], total: Total, settings: CostSettings
-) -> list[str]:
-    """Why sending should ask first: a total above the limit, or too many AusyncLab credits."""
-    reasons = []
-    if total.amount > settings.limit:
-        reasons.append(
-            f"The total, {total.currency} {total.amount:,.2f}, is above your limit of "
-            f"{total.currency} {settings.limit:,.2f}."
-        )
-    credits = sum(e.amount or 0.0 for e in estimates if e.unit == "credits")
-    if credits > settings.credit_limit:
-        reasons.append(
-            f"It uses {credits:,.0f} AusyncLab credits, above your limit of "
-            f"{settings.credit_limit:,.0f} credits."
-        )
-    return reasons

@@ -23,6 +23,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from lipsync_core.flows.model import JobInputs
 from lipsync_core.flows.sources import uploads_dir
 from ui import keys
+from ui.plain import plain
 from ui.runtime import Runtime
 
 Kind = Literal["video", "audio"]
@@ -120,7 +121,9 @@ def media_input(kind: Kind, runtime: Runtime) -> MediaChoice:
     upload = st.file_uploader(f"The {kind} file", key=keys.SUBMIT_UPLOAD[kind])
     kept = _kept_upload(kind, upload, runtime)
     if kept is not None:
-        st.caption(f"Using **{kept.name}**" + (" (sample)" if kept.upload_id is None else ""))
+        st.caption(
+            f"Using **{plain(kept.name)}**" + (" (sample)" if kept.upload_id is None else "")
+        )
     return MediaChoice(kind, file=kept)
 
 

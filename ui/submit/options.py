@@ -13,6 +13,7 @@ from lipsync_core.flows.model import MODELS, JobOptions, JobState, map_provider_
 from lipsync_core.providers.ausynclab import SYNC_MODE_DESCRIPTIONS, SyncMode
 from ui import keys
 from ui.labels import sync_mode_words, target_label
+from ui.plain import plain
 from ui.runtime import Runtime
 
 Target = tuple[str, str]
@@ -81,7 +82,7 @@ def _registered_choice(options: JobOptions, runtime: Runtime) -> AusyncLabChoice
     try:
         videos = registered_videos(runtime)
     except LipsyncError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return AusyncLabChoice(options, missing="The registered videos could not be listed.")
     if not videos:
         st.info("No video is registered at AusyncLab yet and ready to use.")

@@ -19,6 +19,7 @@ from lipsync_core.flows.model import JobInputs
 from lipsync_core.flows.sources import media_url
 from lipsync_core.media import faces, limits
 from ui.labels import target_label
+from ui.plain import plain
 from ui.runtime import Runtime
 from ui.submit.media import MediaChoice, job_inputs
 from ui.submit.options import Target
@@ -172,9 +173,9 @@ def render_checks(checks: list[TargetCheck]) -> None:
                 st.markdown(f"**✓ {label}**: fits")
             for finding in check.findings:
                 if finding.severity is Severity.BLOCKING:
-                    st.error(finding.message, icon=":material/block:")
+                    st.error(plain(finding.message), icon=":material/block:")
                 else:
-                    st.caption(f"⚠️ {finding.message}")
+                    st.caption(f"⚠️ {plain(finding.message)}")
 
 
 def render_face_check(video: MediaChoice, probed: Probe | None) -> None:
@@ -187,12 +188,12 @@ def render_face_check(video: MediaChoice, probed: Probe | None) -> None:
     with st.spinner("Looking for faces…"):
         checked = face_check(video.file.path)
     if checked.error:
-        st.error(_own_name(checked.error, video))
+        st.error(plain(_own_name(checked.error, video)))
         return
     result = checked.result
     assert result is not None
     for finding in result.findings:
-        st.warning(finding.message)
+        st.warning(plain(finding.message))
     if result.tracks:
         spans = ", ".join(f"{t.start_ms / 1000:.1f}–{t.end_ms / 1000:.1f} s" for t in result.tracks)
         st.markdown(

@@ -10,7 +10,6 @@ asks for new jobs with the same media.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import streamlit as st
@@ -19,8 +18,9 @@ from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.model import MODELS, Job, JobInputs, JobOptions, JobState
 from lipsync_core.pricing import TwinSyncPrice
 from lipsync_core.submission import intent_key
-from ui import keys
+from ui import keys, spend
 from ui.labels import and_list, target_label
+from ui.plain import plain
 from ui.runtime import Runtime
 from ui.submit.cost import CostSummary
 from ui.submit.options import Target
@@ -78,7 +78,7 @@ def send(runtime: Runtime, submission: Submission) -> None:
                     twinsync_price=submission.twinsync_price,
                 )  # fmt: skip
     except LipsyncError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     runtime.refresher.wake()
     st.session_state[keys.SUBMIT_SENT] = (key, [job.id for job in jobs])
@@ -93,40 +93,17 @@ def render_send(
         send_label(submission), key=keys.SUBMIT_BUTTON, type="primary",
         disabled=not ready or already_sent(submission),
     ):  # fmt: skip
-        if cost.needs_confirmation:
-            st.session_state[keys.SUBMIT_CONFIRMING] = submission.key
+        if cost.spend.needs_confirmation:
+            spend.ask(submission.key)
         else:
             send(runtime, submission)
-    if st.session_state.get(keys.SUBMIT_CONFIRMING) == submission.key:
-        confirm_dialog(submission, cost.total, cost.reasons)
-    if st.session_state.get(keys.SUBMIT_CONFIRMED) == submission.key:
-        del st.session_state[keys.SUBMIT_CONFIRMED]
+    if spend.confirmation(submission.key, cost.spend, f"{send_label(submission)}?"):
         send(runtime, submission)
 
 
 def already_sent(submission: Submission) -> bool:
     sent = st.session_state.get(keys.SUBMIT_SENT)
     return bool(sent) and sent[0] == submission.key
-
-
-def _dismiss() -> None:
-    st.session_state.pop(keys.SUBMIT_CONFIRMING, None)
-
-
-@st.dialog("Confirm the cost", on_dismiss=_dismiss)
-def confirm_dialog(submission: Submission, total: str, reasons: Sequence[str]) -> None:
-    """Shown while ``SUBMIT_CONFIRMING`` names this submission, so a test can open it too."""
-    st.markdown(f"This will cost about **{total}**.")
-    for reason in reasons:
-        st.warning(reason)
-    yes, no = st.columns(2)
-    if yes.button("Yes, send it", key=keys.SUBMIT_CONFIRM_YES, type="primary"):
-        st.session_state[keys.SUBMIT_CONFIRMED] = submission.key
-        _dismiss()
-        st.rerun()
-    if no.button("Cancel", key=keys.SUBMIT_CONFIRM_NO):
-        _dismiss()
-        st.rerun()
 
 
 def sent_jobs(runtime: Runtime) -> list[Job]:
@@ -146,9 +123,9 @@ def render_sent(jobs: list[Job]) -> None:
     for job in jobs:
         label = target_label(job.provider, job.model)
         if job.state is JobState.FAILED and job.error:
-            st.error(f"{label}: {job.error}")
+            st.error(f"{label}: {plain(job.error)}")
         elif job.note:
-            st.info(f"{label}: {job.note}")
+            st.info(f"{label}: {plain(job.note)}")
     st.page_link(
         "pages/status_page.py", label="Open the status cards", icon=":material/view_agenda:"
     )

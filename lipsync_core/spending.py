@@ -1,0 +1,128 @@
+"""The one check before money is spent: what a send will cost, in words, and whether to ask.
+
+Every path that spends (Submit, sending the same again, Submit again on a card, the library's
+Generate) computes a :class:`Spend` here and shows its words; above the person's limits (a total
+in their currency, or a number of AusyncLab credits, because credits often have no price in the
+currency) it asks before sending. An unknown cost always asks: nobody confirms what they were
+not shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from lipsync_core.flows.model import MODELS, target_display_name
+from lipsync_core.pricing import ConversionRates, CostEstimate, Total, estimate, estimate_total
+
+DEFAULT_LIMIT = 5.0
+DEFAULT_CREDIT_LIMIT = 10_000.0
+UNMEASURED = "The audio's length could not be measured, so the cost is not known."
+
+
+@dataclass(frozen=True)
+class SpendLimits:
+    """Above these, sending asks first: a total in the currency, and AusyncLab credits."""
+
+    currency_limit: float = DEFAULT_LIMIT
+    credit_limit: float = DEFAULT_CREDIT_LIMIT
+
+
+@dataclass(frozen=True)
+class Spend:
+    """What one send costs: each target's estimate, the total, the words, and why to ask."""
+
+    estimates: list[CostEstimate]
+    total: Total | None
+    words: str
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.reasons)
+
+
+def check_spend(
+    targets: Sequence[tuple[str, str]],
+    audio_seconds: float | None,
+    rates: ConversionRates,
+    *,
+    twinsync_per_second: float | None = None,
+    limits: SpendLimits | None = None,
+) -> Spend:
+    """The cost of sending one job per target for this audio, and the reasons to ask first."""
+    limits = limits or SpendLimits()
+    if audio_seconds is None:
+        return Spend([], None, "an unknown amount", [UNMEASURED])
+    estimates = [
+        estimate(provider, model, audio_seconds, twinsync_price_per_second=twinsync_per_second)
+        for provider, model in targets
+        if model in MODELS.get(provider, ())
+    ]
+    total = estimate_total(estimates, rates)
+    return Spend(estimates, total, total_words(estimates, total), reasons(estimates, total, limits))
+
+
+def reasons(estimates: Sequence[CostEstimate], total: Total, limits: SpendLimits) -> list[str]:
+    """Why sending should ask first: a total above the limit, or too many AusyncLab credits."""
+    found = []
+    if total.amount > limits.currency_limit:
+        found.append(
+            f"The total, {total.currency} {total.amount:,.2f}, is above your limit of "
+            f"{total.currency} {limits.currency_limit:,.2f}."
+        )
+    credits = sum(e.amount or 0.0 for e in estimates if e.unit == "credits")
+    if credits > limits.credit_limit:
+        found.append(
+            f"It uses {credits:,.0f} AusyncLab credits, above your limit of "
+            f"{limits.credit_limit:,.0f} credits."
+        )
+    return found
+
+
+def money(value: float) -> str:
+    """``0.077`` → ``0.077``, ``12.5`` → ``12.50``: at least cents, at most four decimals."""
+    text = f"{value:,.4f}".rstrip("0")
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return f"{value:,.{max(2, decimals)}f}"
+
+
+def unit_words(item: CostEstimate) -> str:
+    """An estimate in its provider's own unit: ``250 credits``, ``0.077 PTC``, ``1.25``."""
+    if item.amount is None:
+        return "not published"
+    if item.unit == "credits":
+        return f"{item.amount:,.0f} credits"
+    if item.unit == "PTC":
+        return f"{item.amount:g} PTC"
+    return money(item.amount)
+
+
+def own_units(estimates: Iterable[CostEstimate]) -> str:
+    """Each provider unit's sum, e.g. ``250 credits + 0.077 PTC``."""
+    sums: dict[str, float] = {}
+    for item in estimates:
+        if item.amount is not None and item.unit in ("credits", "PTC"):
+            sums[item.unit] = sums.get(item.unit, 0.0) + item.amount
+    return " + ".join(
+        f"{amount:,.0f} credits" if unit == "credits" else f"{amount:g} PTC"
+        for unit, amount in sums.items()
+    )
+
+
+def total_words(estimates: Sequence[CostEstimate], total: Total) -> str:
+    """The total as a confirmation says it, e.g. ``250 credits + 0.077 PTC (USD 0.077 counted)``."""
+    missing = not_counted(total)
+    if not total.counted:
+        converted = f"its price in {total.currency} is not known"
+    else:
+        converted = f"{total.currency} {money(total.amount)}"
+        if missing:
+            converted += f", without {', '.join(missing)}"
+    own = own_units(estimates)
+    return f"{own} ({converted})" if own else converted
+
+
+def not_counted(total: Total) -> list[str]:
+    """The targets whose cost could not be converted into the currency."""
+    return [target_display_name(e.provider, e.model) for e in total.unknown]

@@ -1,0 +1,76 @@
+"""Asking before money is spent, the same way on every page (the core's check, one dialog).
+
+Every path that spends — Submit, sending the same again, a card's Submit again, the library's
+Generate — computes the core's :func:`~lipsync_core.spending.check_spend` with the person's rates
+and limits, shows the cost, and opens :func:`confirmation`'s dialog when the cost asks for it.
+The dialog is opened from session state (``SPEND_ASKING`` names the action), so it survives
+reruns, opens at page level (a dialog inside a self-refreshing fragment would be lost), and a
+test can reach it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from lipsync_core.spending import Spend, SpendLimits, check_spend
+from ui import keys
+from ui.rates import saved
+
+
+def limits() -> SpendLimits:
+    """The limits above which sending asks first (set on the Submit page)."""
+    return st.session_state.get(keys.SPEND_LIMITS, SpendLimits())
+
+
+def remember_limits(chosen: SpendLimits) -> None:
+    st.session_state[keys.SPEND_LIMITS] = chosen
+
+
+def spend_for(targets: Sequence[tuple[str, str]], audio_seconds: float | None) -> Spend:
+    """What sending one job per target for this audio costs, with this person's prices."""
+    prices = saved()
+    return check_spend(
+        targets, audio_seconds, prices.rates,
+        twinsync_per_second=prices.twinsync_per_second, limits=limits(),
+    )  # fmt: skip
+
+
+def ask(action: str) -> None:
+    """Open the cost dialog for ``action`` (a key naming what would be sent)."""
+    st.session_state[keys.SPEND_ASKING] = action
+
+
+def asking(action: str) -> bool:
+    return st.session_state.get(keys.SPEND_ASKING) == action
+
+
+def forget() -> None:
+    st.session_state.pop(keys.SPEND_ASKING, None)
+
+
+def confirmation(action: str, spend: Spend, what: str, yes: str = "Yes, send it") -> bool:
+    """Call on every run where ``action`` may be asked: shows the dialog while it is asked, and
+    returns ``True`` once, on the run right after the person said yes."""
+    if st.session_state.get(keys.SPEND_CONFIRMED) == action:
+        del st.session_state[keys.SPEND_CONFIRMED]
+        return True
+    if asking(action):
+        _dialog(action, spend, what, yes)
+    return False
+
+
+@st.dialog("Confirm the cost", on_dismiss=forget)
+def _dialog(action: str, spend: Spend, what: str, yes: str) -> None:
+    st.text(f"{what} This will cost about {spend.words}.")
+    for reason in spend.reasons:
+        st.warning(reason, icon=":material/payments:")
+    left, right = st.columns(2)
+    if left.button(yes, key=keys.SPEND_YES, type="primary"):
+        st.session_state[keys.SPEND_CONFIRMED] = action
+        forget()
+        st.rerun()
+    if right.button("Cancel", key=keys.SPEND_NO):
+        forget()
+        st.rerun()
