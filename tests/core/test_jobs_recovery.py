@@ -240,7 +240,9 @@ def test_a_kling_task_whose_answer_was_lost_is_found_by_its_external_id(
 @pytest.mark.parametrize(
     ("fault", "provider", "model", "path", "ambiguous"),
     [
-        ("html_500", "ausynclab", "nova", "generate-lipsync-v2", False),
+        ("business_error", "ausynclab", "nova", "generate-lipsync-v2", False),
+        ("auth_error", "twinsync", "videotalking", "videotalking", False),
+        ("html_500", "ausynclab", "nova", "generate-lipsync-v2", True),
         ("html_502", "ausynclab", "nova", "generate-lipsync-v2", True),
         ("drop_connection", "ausynclab", "nova", "generate-lipsync-v2", True),
         ("malformed_json", "ausynclab", "nova", "generate-lipsync-v2", True),
