@@ -14,6 +14,7 @@ import streamlit as st
 
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.model import Job
+from lipsync_core.store import DamagedJob
 from ui import keys
 from ui.labels import target_label
 from ui.runtime import Runtime
@@ -23,7 +24,7 @@ def render_actions(runtime: Runtime, job: Job) -> None:
     row = st.container(horizontal=True, gap="small")
     with row:
         _download(job)
-        if job.is_final:
+        if job.is_final and not isinstance(job, DamagedJob):
             st.button(
                 "Submit again", key=keys.card_action(job.id, "again"), icon=":material/replay:",
                 on_click=submit_again, args=(runtime, job.id),

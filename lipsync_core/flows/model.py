@@ -3,20 +3,49 @@
 Every provider's own states map onto five :class:`JobState` values through one table per
 provider (:data:`STATE_TABLES`); a state not in the table is an
 :class:`~lipsync_core.errors.UnexpectedResponseError`, never a guess.
+
+Numbers are constrained where they are declared: costs, credits, durations and volumes are
+finite and not negative, ids fit a 64-bit integer. A value out of range is refused when a model
+is built or read, and a non-finite number put into a job afterwards (by assignment) cannot be
+written: serialising it raises, so it never reaches the history.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from lipsync_core.errors import UnexpectedResponseError, provider_display_name
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _finite(value: float) -> float:
+    """Serialise a float only if it is a number (JSON has no NaN nor infinity)."""
+    if not math.isfinite(value):
+        raise ValueError(f"{value} is not a finite number and cannot be stored")
+    return value
+
+
+# The largest amount a cost or a credit count may hold: far above any real job, and below the
+# point where a float stops holding whole numbers exactly (2**53).
+MAX_AMOUNT = 1e15
+MAX_ID = 2**63 - 1
+
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False), PlainSerializer(_finite)]
+"""A cost or a number of credits: finite, 0 or more, at most :data:`MAX_AMOUNT`."""
+Seconds = Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False), PlainSerializer(_finite)]
+"""A duration in seconds: finite, 0 or more (at most about 115 days)."""
+Volume = Annotated[float, Field(ge=0, le=1e3, allow_inf_nan=False), PlainSerializer(_finite)]
+"""A volume factor (Kling takes 0–2): finite and not negative."""
+ProviderId = Annotated[int, Field(ge=0, le=MAX_ID)]
+"""A numeric id at a provider (AusyncLab's video ids): fits a 64-bit integer."""
 
 
 class JobState(StrEnum):
@@ -111,7 +140,7 @@ class Cost(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    amount: float | None = None
+    amount: Amount | None = None
     unit: CostUnit = CostUnit.UNKNOWN
     estimated: bool = False
     explanation: str = ""
@@ -131,9 +160,9 @@ class JobInputs(BaseModel):
     audio_url: str | None = None
     audio_path: str | None = None
     audio_name: str | None = None
-    registered_video_id: int | None = None
-    audio_duration: float | None = None
-    video_duration: float | None = None
+    registered_video_id: ProviderId | None = None
+    audio_duration: Seconds | None = None
+    video_duration: Seconds | None = None
 
 
 class KlingFace(BaseModel):
@@ -161,8 +190,8 @@ class JobOptions(BaseModel):
     sound_start_time: int | None = None
     sound_end_time: int | None = None
     sound_insert_time: int | None = None
-    sound_volume: float | None = None
-    original_audio_volume: float | None = None
+    sound_volume: Volume | None = None
+    original_audio_volume: Volume | None = None
 
 
 class DownloadState(StrEnum):
@@ -179,7 +208,7 @@ class Job(BaseModel):
     model: str
     title: str | None = None
     provider_job_id: str | None = None
-    registered_video_id: int | None = None
+    registered_video_id: ProviderId | None = None
     group_id: str | None = None
     inputs: JobInputs = Field(default_factory=JobInputs)
     options: JobOptions = Field(default_factory=JobOptions)
@@ -194,7 +223,7 @@ class Job(BaseModel):
     download_attempts: int = 0
     estimated_cost: Cost | None = None
     cost_used: Cost | None = None
-    reported_credits: dict[str, float] = Field(default_factory=dict)
+    reported_credits: dict[str, Amount] = Field(default_factory=dict)
     error: str | None = None
     note: str | None = None
     created_at: datetime = Field(default_factory=utc_now)
