@@ -19,6 +19,7 @@ that reaches it, so everything it takes in is treated as coming from anyone:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -34,6 +35,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from lipsync_core.callback_secret import token_matches
 from lipsync_core.callbacks import CallbackRefused
@@ -161,6 +163,17 @@ def _upload_path(folder: Path, name: str) -> Path | None:
     return path if found else None
 
 
+class _NoDelayH11(H11Protocol):
+    """uvicorn's h11 protocol with Nagle's algorithm off: uvicorn writes headers and body
+    separately, and with the client's delayed ACK each small answer would wait ~40 ms."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 class Receiver:
     """Runs :func:`create_app` on a real port in a daemon thread."""
 
@@ -197,7 +210,9 @@ class Receiver:
             sock.close()
             raise
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self._app, log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            self._app, http=_NoDelayH11, log_level="warning", lifespan="off", access_log=False
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="receiver"
