@@ -30,12 +30,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.ausynclab import settle_cost
-from lipsync_core.flows.model import MAX_ID, Job, Stage
+from lipsync_core.flows.model import Job, Stage
 from lipsync_core.providers.ausynclab import AusyncLabState
 
 # No single job can use more: Nova, the dearest model, costs 5,000 credits per second of
 # audio, so this is over five and a half hours of Nova.
 MAX_CALLBACK_CREDITS = 100_000_000
+MAX_VIDEO_ID = 2**63 - 1  # ids fit a 64-bit integer, as in any database
 FINAL = frozenset({AusyncLabState.COMPLETED, AusyncLabState.FAILED})
 HINTED_STAGES = frozenset({Stage.REGISTERING, Stage.GENERATING})
 
@@ -60,7 +61,7 @@ class CallbackBody(BaseModel):
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False, frozen=True)
 
     part: Part
-    video_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    video_id: Annotated[int, Field(ge=1, le=MAX_VIDEO_ID)]
     status: AusyncLabState
     credits_used: Annotated[float, Field(ge=0, le=MAX_CALLBACK_CREDITS)] | None = None
     message: Annotated[str, Field(max_length=2000)] | None = None

@@ -4,10 +4,11 @@ Every provider's own states map onto five :class:`JobState` values through one t
 provider (:data:`STATE_TABLES`); a state not in the table is an
 :class:`~lipsync_core.errors.UnexpectedResponseError`, never a guess.
 
-Numbers are constrained where they are declared: costs, credits, durations and volumes are
-finite and not negative, ids fit a 64-bit integer. A value out of range is refused when a model
-is built or read, and a non-finite number put into a job afterwards (by assignment) cannot be
-written: serialising it raises, so it never reaches the history.
+Costs, credits, durations and volumes are finite and not negative (:data:`Amount`). Such a
+value is refused when a model is built or read, and one put into a job afterwards (by
+assignment, which pydantic does not check) cannot be written either: serialising it raises, so
+what could not be read back never reaches the history. No upper bound is set: a value the app
+itself computes (a very long file's cost) must never turn a job's record unreadable.
 """
 
 from __future__ import annotations
@@ -26,26 +27,15 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _finite(value: float) -> float:
-    """Serialise a float only if it is a number (JSON has no NaN nor infinity)."""
-    if not math.isfinite(value):
-        raise ValueError(f"{value} is not a finite number and cannot be stored")
+def _storable(value: float) -> float:
+    """Serialise an :data:`Amount` only if it could be read back (JSON has no NaN nor inf)."""
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{value} is not a finite number of 0 or more and cannot be stored")
     return value
 
 
-# The largest amount a cost or a credit count may hold: far above any real job, and below the
-# point where a float stops holding whole numbers exactly (2**53).
-MAX_AMOUNT = 1e15
-MAX_ID = 2**63 - 1
-
-Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False), PlainSerializer(_finite)]
-"""A cost or a number of credits: finite, 0 or more, at most :data:`MAX_AMOUNT`."""
-Seconds = Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False), PlainSerializer(_finite)]
-"""A duration in seconds: finite, 0 or more (at most about 115 days)."""
-Volume = Annotated[float, Field(ge=0, le=1e3, allow_inf_nan=False), PlainSerializer(_finite)]
-"""A volume factor (Kling takes 0–2): finite and not negative."""
-ProviderId = Annotated[int, Field(ge=0, le=MAX_ID)]
-"""A numeric id at a provider (AusyncLab's video ids): fits a 64-bit integer."""
+Amount = Annotated[float, Field(ge=0, allow_inf_nan=False), PlainSerializer(_storable)]
+"""A cost, a number of credits, a duration in seconds or a volume: finite, 0 or more."""
 
 
 class JobState(StrEnum):
@@ -160,9 +150,9 @@ class JobInputs(BaseModel):
     audio_url: str | None = None
     audio_path: str | None = None
     audio_name: str | None = None
-    registered_video_id: ProviderId | None = None
-    audio_duration: Seconds | None = None
-    video_duration: Seconds | None = None
+    registered_video_id: int | None = None
+    audio_duration: Amount | None = None
+    video_duration: Amount | None = None
 
 
 class KlingFace(BaseModel):
@@ -190,8 +180,8 @@ class JobOptions(BaseModel):
     sound_start_time: int | None = None
     sound_end_time: int | None = None
     sound_insert_time: int | None = None
-    sound_volume: Volume | None = None
-    original_audio_volume: Volume | None = None
+    sound_volume: Amount | None = None
+    original_audio_volume: Amount | None = None
 
 
 class DownloadState(StrEnum):
@@ -208,7 +198,7 @@ class Job(BaseModel):
     model: str
     title: str | None = None
     provider_job_id: str | None = None
-    registered_video_id: ProviderId | None = None
+    registered_video_id: int | None = None
     group_id: str | None = None
     inputs: JobInputs = Field(default_factory=JobInputs)
     options: JobOptions = Field(default_factory=JobOptions)

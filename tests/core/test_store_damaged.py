@@ -137,15 +137,17 @@ def test_a_state_column_no_version_knows_counts_as_failed(
         pytest.param(lambda j: j.reported_credits.update(generation=float("nan")), id="nan"),
         pytest.param(lambda j: setattr(j.inputs, "audio_duration", float("inf")), id="duration"),
         pytest.param(lambda j: setattr(j.options, "sound_volume", float("nan")), id="volume"),
+        pytest.param(lambda j: setattr(j.inputs, "video_duration", -1.0), id="negative"),
     ],
 )
-def test_a_number_that_is_not_finite_is_never_written(
+def test_a_number_that_could_not_be_read_back_is_never_written(
     service: JobService, small_media: JobInputs, change: Callable[[Job], None]
 ) -> None:
-    """Put into a job by a bug, it makes the save fail; the stored job stays readable."""
+    """Put into a job by a bug (or a negative one), it makes the save fail; the stored job
+    stays readable."""
     job = service.submit("twinsync", "videotalking", small_media)
     before = stored(service.store, job.id)
-    with pytest.raises(PydanticSerializationError, match="not a finite number"):
+    with pytest.raises(PydanticSerializationError, match="cannot be stored"):
         service.store.change(job.id, change)
     assert stored(service.store, job.id) == before
     assert not isinstance(service.get(job.id), DamagedJob)
@@ -156,9 +158,7 @@ def test_a_number_that_is_not_finite_is_never_written(
     [
         pytest.param(lambda: Cost(amount=float("inf"), unit=CostUnit.CREDITS), id="cost inf"),
         pytest.param(lambda: Cost(amount=-1.0, unit=CostUnit.CREDITS), id="cost negative"),
-        pytest.param(lambda: Cost(amount=1e300, unit=CostUnit.PTC), id="cost absurd"),
         pytest.param(lambda: JobInputs(video_duration=float("nan")), id="duration nan"),
-        pytest.param(lambda: JobInputs(registered_video_id=2**64), id="id over 64 bits"),
         pytest.param(lambda: JobOptions(original_audio_volume=-1), id="volume negative"),
         pytest.param(
             lambda: Job(id="a", provider="ausynclab", model="nova", reported_credits={"g": -1}),
@@ -167,6 +167,6 @@ def test_a_number_that_is_not_finite_is_never_written(
     ],
 )
 def test_values_out_of_range_are_refused_when_a_model_is_built(build: Callable[[], object]) -> None:
-    """Costs, credits, durations, volumes and ids are checked where they are declared."""
+    """Costs, credits, durations and volumes are checked where they are declared."""
     with pytest.raises(ValidationError):
         build()
