@@ -7,8 +7,9 @@ bodies):
 
 * **Values in range, or nothing.** ``video_id`` is a whole number from 1 to 2**63-1, ``status``
   one of AusyncLab's four states, ``credits_used`` absent, null or a finite number from 0 to
-  :data:`MAX_CALLBACK_CREDITS`, ``message`` and ``video_url`` short texts. Anything else is
-  refused (:class:`CallbackRefused`) and changes nothing.
+  :data:`MAX_CALLBACK_CREDITS`, ``message`` and ``video_url`` texts (never kept; the receiver's
+  body limit bounds them). Anything else is refused (:class:`CallbackRefused`) and changes
+  nothing.
 * **About this job.** A lipsync body's ``video_id`` must be the job's generation, a registration
   body's its registered video; another video is refused.
 * **A hint, never a state.** The job's state changes only when it is re-read from AusyncLab: a
@@ -64,8 +65,8 @@ class CallbackBody(BaseModel):
     video_id: Annotated[int, Field(ge=1, le=MAX_VIDEO_ID)]
     status: AusyncLabState
     credits_used: Annotated[float, Field(ge=0, le=MAX_CALLBACK_CREDITS)] | None = None
-    message: Annotated[str, Field(max_length=2000)] | None = None
-    video_url: Annotated[str, Field(max_length=4000)] | None = None
+    message: str | None = None
+    video_url: str | None = None
 
 
 def parse_callback(payload: Mapping[str, Any]) -> CallbackBody:
