@@ -54,6 +54,10 @@ class DamagedJob(Job):
     store never saves a change over it, and removing it deletes the row.
     """
 
+    @property
+    def is_damaged(self) -> bool:
+        return True
+
 
 @dataclass(frozen=True)
 class JobFilter:

@@ -14,7 +14,6 @@ import streamlit as st
 
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.model import Job
-from lipsync_core.store import DamagedJob
 from ui import keys
 from ui.labels import target_label
 from ui.runtime import Runtime
@@ -24,7 +23,7 @@ def render_actions(runtime: Runtime, job: Job) -> None:
     row = st.container(horizontal=True, gap="small")
     with row:
         _download(job)
-        if job.is_final and not isinstance(job, DamagedJob):
+        if job.is_final and not job.is_damaged:
             st.button(
                 "Submit again", key=keys.card_action(job.id, "again"), icon=":material/replay:",
                 on_click=submit_again, args=(runtime, job.id),

@@ -18,7 +18,6 @@ import streamlit as st
 
 from lipsync_core.flows.common import duration_words
 from lipsync_core.flows.model import Cost, CostUnit, DownloadState, Job, JobState
-from lipsync_core.store import DamagedJob
 from ui import browser_media
 from ui.card_actions import render_actions
 from ui.face_choice import render_face_choice
@@ -98,7 +97,7 @@ def live_card(runtime: Runtime, job_id: str, tz: tzinfo) -> None:
 
 
 def card_body(runtime: Runtime, job: Job, tz: tzinfo) -> None:
-    if isinstance(job, DamagedJob):
+    if job.is_damaged:
         damaged_body(job, tz)
         return
     label, colour, icon = BADGES[job.state]
@@ -124,7 +123,7 @@ def card_body(runtime: Runtime, job: Job, tz: tzinfo) -> None:
             render_face_choice(runtime, job)
 
 
-def damaged_body(job: DamagedJob, tz: tzinfo) -> None:
+def damaged_body(job: Job, tz: tzinfo) -> None:
     """A history row that could not be read: what is known of it, and that it is damaged."""
     st.markdown(f"**{target_label(job.provider, job.model)}**")
     st.badge("Damaged record", color="red", icon=":material/report:")

@@ -236,6 +236,11 @@ class Job(BaseModel):
         return self.state in FINAL_STATES
 
     @property
+    def is_damaged(self) -> bool:
+        """Whether this is what the history could still read of a damaged record."""
+        return False
+
+    @property
     def is_working(self) -> bool:
         """Whether the job may still change on its own (the page keeps refreshing)."""
         return self.state in WORKING_STATES
