@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lipsync_core.callbacks import Callback, callback_applied, callback_job, parse_callback
+from lipsync_core.callbacks import callback_applied, parse_callback
 from lipsync_core.config import Settings
 from lipsync_core.downloads import DownloadError, copy_result, download_failed, downloaded
 from lipsync_core.errors import (
@@ -238,17 +238,16 @@ class JobService:
         """Remove a job from the history (a job still running at its provider keeps running)."""
         return self.store.delete(job_id)
 
-    def record_callback(self, payload: Mapping[str, Any] | Callback) -> Job | None:
-        """Take an AusyncLab callback body: keep the credits it reports, and check the job soon.
+    def record_callback(self, job_id: str, payload: Mapping[str, Any]) -> Job | None:
+        """Take an AusyncLab callback for one job (the receiver checked the job's secret).
 
-        Returns the job it belongs to, or ``None`` if none does (a callback for someone else's
-        video, or for a job removed from the history).
+        The credits it reports are kept and the job is checked soon, by the rules of
+        :mod:`lipsync_core.callbacks`; a body out of range or about another video raises
+        :class:`~lipsync_core.callbacks.CallbackRefused` and changes nothing. Returns the job,
+        or ``None`` if it is no longer in the history.
         """
         callback = parse_callback(payload)
-        job, part = callback_job(self.store, callback)
-        if job is None:
-            return None
-        return self._runner.update(job.id, callback_applied, part, callback, self._clock())
+        return self._runner.update(job_id, callback_applied, callback, self._clock())
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -6,6 +6,11 @@ names the row's ``version`` and bumps it, so two threads or processes never over
 other's changes silently. The idempotency key is a unique index, so a double submit loses the
 insert race in the database instead of passing a check-then-insert.
 
+A row that cannot be read (its JSON is corrupt, or a value in it fails validation) never makes
+the history unreadable: it is read as one :class:`DamagedJob` built from its columns, which says
+so on its card and can be removed; the work queues (due checks, running jobs, downloads) skip
+it, and no change is ever saved over it.
+
 The tables and their migrations are in :mod:`lipsync_core.schema`.
 """
 
@@ -18,7 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from lipsync_core.config import Settings
@@ -35,6 +41,22 @@ from lipsync_core.schema import comparison_groups, current_version, jobs, make_e
 logger = logging.getLogger(__name__)
 
 UPDATE_ATTEMPTS = 10
+DAMAGED_TEXT = (
+    "This job's record in the history is damaged, so it can no longer be shown or followed. "
+    "Remove it from the history; the other jobs are not affected."
+)
+
+
+class DamagedJob(Job):
+    """A history row that could not be read: what its columns still say, and that it is damaged.
+
+    It is final (``failed``, with :data:`DAMAGED_TEXT` as its error), so nothing polls it; the
+    store never saves a change over it, and removing it deletes the row.
+    """
+
+    @property
+    def is_damaged(self) -> bool:
+        return True
 
 
 @dataclass(frozen=True)
@@ -127,7 +149,7 @@ class JobStore:
             job = self.get(job_id)
             if job is None:
                 return None, False
-            if change(job, *args) is False:
+            if isinstance(job, DamagedJob) or change(job, *args) is False:
                 return job, False
             saved = self.update(job)
             if saved is not None:
@@ -144,7 +166,7 @@ class JobStore:
             return connection.execute(jobs.delete().where(jobs.c.id == job_id)).rowcount == 1
 
     def get(self, job_id: str) -> Job | None:
-        found = self._select(sa.select(jobs.c.data, jobs.c.version).where(jobs.c.id == job_id))
+        found = self._select(sa.select(jobs).where(jobs.c.id == job_id))
         return found[0] if found else None
 
     def get_many(self, job_ids: Iterable[str]) -> list[Job]:
@@ -152,20 +174,18 @@ class JobStore:
         if not ids:
             return []
         return self._select(
-            sa.select(jobs.c.data, jobs.c.version)
+            sa.select(jobs)
             .where(jobs.c.id.in_(ids))
             .order_by(jobs.c.created_at.desc(), jobs.c.id.desc())
         )
 
     def get_by_idempotency_key(self, key: str) -> Job | None:
-        found = self._select(
-            sa.select(jobs.c.data, jobs.c.version).where(jobs.c.idempotency_key == key)
-        )
+        found = self._select(sa.select(jobs).where(jobs.c.idempotency_key == key))
         return found[0] if found else None
 
     def find_by_provider_job_id(self, provider: str, provider_job_id: str) -> Job | None:
         found = self._select(
-            sa.select(jobs.c.data, jobs.c.version)
+            sa.select(jobs)
             .where(jobs.c.provider == provider, jobs.c.provider_job_id == provider_job_id)
             .order_by(jobs.c.created_at.desc())
             .limit(1)
@@ -175,7 +195,7 @@ class JobStore:
     def due(self, now: datetime, *, exclude: Iterable[str] = ()) -> list[Job]:
         """Unfinished jobs whose next check is at or before ``now``, oldest due first."""
         statement = (
-            sa.select(jobs.c.data, jobs.c.version)
+            sa.select(jobs)
             .where(
                 jobs.c.next_poll_at.is_not(None),
                 jobs.c.next_poll_at <= _naive(now),
@@ -184,16 +204,14 @@ class JobStore:
             .order_by(jobs.c.next_poll_at)
         )
         excluded = set(exclude)
-        return [job for job in self._select(statement) if job.id not in excluded]
+        return [job for job in self._select(statement, damaged=False) if job.id not in excluded]
 
     def active(self, provider: str | None = None) -> list[Job]:
         """Every unfinished job (queued, running or waiting for input), oldest first."""
-        statement = sa.select(jobs.c.data, jobs.c.version).where(
-            jobs.c.state.not_in([s.value for s in FINAL_STATES])
-        )
+        statement = sa.select(jobs).where(jobs.c.state.not_in([s.value for s in FINAL_STATES]))
         if provider is not None:
             statement = statement.where(jobs.c.provider == provider)
-        return self._select(statement.order_by(jobs.c.created_at))
+        return self._select(statement.order_by(jobs.c.created_at), damaged=False)
 
     def has_working(self) -> bool:
         """Whether some job may still change on its own (queued or running)."""
@@ -205,23 +223,29 @@ class JobStore:
 
     def pending_downloads(self, limit: int = 10) -> list[Job]:
         return self._select(
-            sa.select(jobs.c.data, jobs.c.version)
+            sa.select(jobs)
             .where(jobs.c.download_state == DownloadState.PENDING.value)
             .order_by(jobs.c.finished_at)
-            .limit(limit)
+            .limit(limit),
+            damaged=False,
         )
 
     def list_jobs(
-        self, filters: JobFilter | None = None, *, limit: int = 50, offset: int = 0
+        self,
+        filters: JobFilter | None = None,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        damaged: bool = True,
     ) -> list[Job]:
-        """One page of the history, newest first."""
-        statement = _filtered(sa.select(jobs.c.data, jobs.c.version), filters or JobFilter())
+        """One page of the history, newest first; ``damaged=False`` leaves out damaged rows."""
+        statement = _filtered(sa.select(jobs), filters or JobFilter())
         statement = (
             statement.order_by(jobs.c.created_at.desc(), jobs.c.id.desc())
             .limit(max(0, limit))
             .offset(max(0, offset))
         )
-        return self._select(statement)
+        return self._select(statement, damaged=damaged)
 
     def count(self, filters: JobFilter | None = None) -> int:
         statement = _filtered(sa.select(sa.func.count()).select_from(jobs), filters or JobFilter())
@@ -229,14 +253,18 @@ class JobStore:
             return int(connection.execute(statement).scalar_one())
 
     def count_by_state(self, filters: JobFilter | None = None) -> dict[JobState, int]:
-        """How many jobs match in each state (every state present, zero if none)."""
+        """How many jobs match in each state (every state present, zero if none).
+
+        A row whose state column holds no known state counts as failed, as its card shows it.
+        """
         statement = _filtered(
             sa.select(jobs.c.state, sa.func.count()).select_from(jobs), filters or JobFilter()
         ).group_by(jobs.c.state)
         counts = dict.fromkeys(JobState, 0)
         with self.engine.connect() as connection:
             for state, number in connection.execute(statement):
-                counts[JobState(state)] = int(number)
+                known = state in JobState._value2member_map_
+                counts[JobState(state) if known else JobState.FAILED] += int(number)
         return counts
 
     def insert_group(
@@ -282,10 +310,49 @@ class JobStore:
             )
         return _group(dict(row)) if row else None
 
-    def _select(self, statement: Any) -> list[Job]:
+    def _select(self, statement: Any, *, damaged: bool = True) -> list[Job]:
+        """The jobs of ``statement``'s rows; a row that cannot be read is a :class:`DamagedJob`
+        (left out with ``damaged=False``)."""
         with self.engine.connect() as connection:
-            rows = connection.execute(statement).all()
-        return [Job.model_validate_json(data).model_copy(update={"version": v}) for data, v in rows]
+            rows = connection.execute(statement).mappings().all()
+        read = [_read(row) for row in rows]
+        return read if damaged else [job for job in read if not isinstance(job, DamagedJob)]
+
+
+def _read(row: RowMapping) -> Job:
+    """The job a row holds, or a :class:`DamagedJob` if its JSON cannot be read as a job."""
+    try:
+        job = Job.model_validate_json(row["data"])
+    except (ValidationError, ValueError, TypeError, RecursionError) as exc:
+        return _damaged(row, type(exc).__name__)
+    if job.id != row["id"]:
+        return _damaged(row, "the id in its record is another job's")
+    return job.model_copy(update={"version": row["version"]})
+
+
+_reported_damaged: set[str] = set()
+
+
+def _damaged(row: RowMapping, reason: str) -> DamagedJob:
+    job_id = str(row["id"])
+    if job_id not in _reported_damaged:
+        _reported_damaged.add(job_id)
+        logger.warning("job %s: its record in the history cannot be read (%s)", job_id, reason)
+    return DamagedJob(
+        id=job_id,
+        provider=str(row["provider"]),
+        model=str(row["model"]),
+        provider_job_id=row["provider_job_id"],
+        group_id=row["group_id"],
+        state=JobState.FAILED,
+        stage=None,
+        sandbox=bool(row["sandbox"]),
+        error=DAMAGED_TEXT,
+        created_at=row["created_at"].replace(tzinfo=UTC),
+        updated_at=row["updated_at"].replace(tzinfo=UTC),
+        finished_at=row["finished_at"].replace(tzinfo=UTC) if row["finished_at"] else None,
+        version=int(row["version"]),
+    )
 
 
 def _filtered(statement: Any, filters: JobFilter) -> Any:
@@ -342,4 +409,4 @@ def _naive(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-__all__ = ["ComparisonGroup", "JobFilter", "JobStore"]
+__all__ = ["DAMAGED_TEXT", "ComparisonGroup", "DamagedJob", "JobFilter", "JobStore"]

@@ -27,7 +27,7 @@ def render_actions(runtime: Runtime, job: Job) -> None:
     row = st.container(horizontal=True, gap="small")
     with row:
         _download(job)
-        if job.is_final:
+        if job.is_final and not job.is_damaged:
             st.button(
                 "Submit again", key=keys.card_action(job.id, "again"), icon=":material/replay:",
                 on_click=spend.ask, args=(retry_action(job.id),),

@@ -98,6 +98,9 @@ def live_card(runtime: Runtime, job_id: str, tz: tzinfo) -> None:
 
 
 def card_body(runtime: Runtime, job: Job, tz: tzinfo) -> None:
+    if job.is_damaged:
+        damaged_body(job, tz)
+        return
     label, colour, icon = BADGES[job.state]
     st.markdown(
         f"**{target_label(job.provider, job.model)}**"
@@ -120,6 +123,14 @@ def card_body(runtime: Runtime, job: Job, tz: tzinfo) -> None:
     if job.state is JobState.NEEDS_INPUT:
         with st.expander("Choose the face", expanded=True):
             render_face_choice(runtime, job)
+
+
+def damaged_body(job: Job, tz: tzinfo) -> None:
+    """A history row that could not be read: what is known of it, and that it is damaged."""
+    st.markdown(f"**{target_label(job.provider, job.model)}**")
+    st.badge("Damaged record", color="red", icon=":material/report:")
+    st.caption("Sent " + job.created_at.astimezone(tz).strftime("%d %b %Y, %H:%M"))
+    st.error(job.error or "")
 
 
 def _times(job: Job, tz: tzinfo) -> str:

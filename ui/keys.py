@@ -21,6 +21,8 @@ SUBMIT_MODE = {"video": "submit_video_mode", "audio": "submit_audio_mode"}  # li
 SUBMIT_URL = {"video": "submit_video_url", "audio": "submit_audio_url"}
 SUBMIT_UPLOAD = {"video": "submit_video_upload", "audio": "submit_audio_upload"}
 SUBMIT_FILE = {"video": "submit_video_file", "audio": "submit_audio_file"}  # saved LocalFile
+# (uploader file id, sentence) of the last upload refused as not media, so it is not read again
+SUBMIT_REFUSED = {"video": "submit_video_refused", "audio": "submit_audio_refused"}
 SUBMIT_TITLE = "submit_title"
 SUBMIT_SYNC_MODE = "submit_sync_mode"
 SUBMIT_PRIME_ROUTE = "submit_prime_route"  # register / direct (v2) / a registered video

@@ -12,9 +12,11 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import streamlit as st
 
+from lipsync_core.callback_secret import server_secret
 from lipsync_core.config import PROVIDERS, Connection, Settings, load_settings
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.clients import Client, client_factories
@@ -75,18 +77,27 @@ def build_runtime(settings: Settings) -> Runtime:
 
 
 def _start_receiver(settings: Settings, service: JobService) -> Receiver:
-    """On ``LIPSYNC_RECEIVER_PORT`` (default 8502, the port to expose publicly), else any port."""
+    """On ``LIPSYNC_RECEIVER_PORT`` (default 8502, the port to expose publicly), else any port.
+
+    Callback tokens are checked against the server secret kept in the data directory, the same
+    one every process sharing that directory gives AusyncLab its callback addresses with.
+    """
     port = int(os.environ.get("LIPSYNC_RECEIVER_PORT", DEFAULT_RECEIVER_PORT))
     uploads = uploads_dir(settings)
+    secret = partial(server_secret, settings.data_dir)
+    secret()
     try:
-        return Receiver(uploads, service.record_callback, port=port).start()
+        return Receiver(uploads, service.record_callback, secret, port=port).start()
     except OSError:
         logger.warning("Port %s is busy; the upload and callback receiver uses another.", port)
-        return Receiver(uploads, service.record_callback, port=0).start()
+        return Receiver(uploads, service.record_callback, secret, port=0).start()
 
 
 def _callback_url(settings: Settings, receiver: Receiver) -> str | None:
-    """Where AusyncLab can reach the receiver: loopback for the sandbox, else the public URL."""
+    """Where AusyncLab can reach the receiver: loopback for the sandbox, else the public URL.
+
+    This is the base of every job's own callback address (``<base>/<job id>/<token>``).
+    """
     connection = settings.connection("ausynclab")
     if connection is Connection.SANDBOX:
         return receiver.callback_url

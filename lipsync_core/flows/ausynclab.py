@@ -124,7 +124,7 @@ class AusyncLabFlow:
             model=job.model,
             sync_mode=job.options.sync_mode,
             name=tagged_name(job),
-            callback_url=ctx.callback_url,
+            callback_url=ctx.callback_for(job),
         )
         now = ctx.now()
         ctx.update(
@@ -136,7 +136,7 @@ class AusyncLabFlow:
 
     def _register(self, job: Job, ctx: FlowContext) -> None:
         video_id = ctx.client.register_video(
-            _url(job, "video", ctx), name=tagged_name(job), callback_url=ctx.callback_url
+            _url(job, "video", ctx), name=tagged_name(job), callback_url=ctx.callback_for(job)
         )
         now = ctx.now()
 
@@ -192,7 +192,7 @@ class AusyncLabFlow:
                 saved.registered_video_id,
                 _url(saved, "audio", ctx),
                 name=tagged_name(saved),
-                callback_url=ctx.callback_url,
+                callback_url=ctx.callback_for(saved),
             )
         except LipsyncError as exc:
             ctx.update(saved.id, create_error, exc, ctx.now(), ctx.policy)

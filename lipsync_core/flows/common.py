@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from lipsync_core.callback_secret import job_callback_url, server_secret
 from lipsync_core.config import Settings
 from lipsync_core.errors import (
     AuthenticationError,
@@ -97,10 +98,17 @@ class FlowContext:
     for_each: Callable[[Callable[[Job], None], Sequence[Job]], None] = one_by_one
     """Run ``work`` once per job, possibly several at a time (one status call per job)."""
     callback_url: str | None = None
+    """The receiver's AusyncLab callback address; each job is given its own below it."""
 
     @property
     def client(self) -> Any:
         return self.clients()
+
+    def callback_for(self, job: Job) -> str | None:
+        """The callback address given to AusyncLab for ``job`` (with its secret), if any."""
+        if self.callback_url is None:
+            return None
+        return job_callback_url(self.callback_url, job.id, server_secret(self.settings.data_dir))
 
     def now(self) -> datetime:
         return self.clock()

@@ -3,20 +3,39 @@
 Every provider's own states map onto five :class:`JobState` values through one table per
 provider (:data:`STATE_TABLES`); a state not in the table is an
 :class:`~lipsync_core.errors.UnexpectedResponseError`, never a guess.
+
+Costs, credits, durations and volumes are finite and not negative (:data:`Amount`). Such a
+value is refused when a model is built or read, and one put into a job afterwards (by
+assignment, which pydantic does not check) cannot be written either: serialising it raises, so
+what could not be read back never reaches the history. No upper bound is set: a value the app
+itself computes (a very long file's cost) must never turn a job's record unreadable.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from lipsync_core.errors import UnexpectedResponseError, provider_display_name
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _storable(value: float) -> float:
+    """Serialise an :data:`Amount` only if it could be read back (JSON has no NaN nor inf)."""
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{value} is not a finite number of 0 or more and cannot be stored")
+    return value
+
+
+Amount = Annotated[float, Field(ge=0, allow_inf_nan=False), PlainSerializer(_storable)]
+"""A cost, a number of credits, a duration in seconds or a volume: finite, 0 or more."""
 
 
 class JobState(StrEnum):
@@ -121,7 +140,7 @@ class Cost(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    amount: float | None = None
+    amount: Amount | None = None
     unit: CostUnit = CostUnit.UNKNOWN
     estimated: bool = False
     explanation: str = ""
@@ -142,8 +161,8 @@ class JobInputs(BaseModel):
     audio_path: str | None = None
     audio_name: str | None = None
     registered_video_id: int | None = None
-    audio_duration: float | None = None
-    video_duration: float | None = None
+    audio_duration: Amount | None = None
+    video_duration: Amount | None = None
 
 
 class KlingFace(BaseModel):
@@ -171,8 +190,8 @@ class JobOptions(BaseModel):
     sound_start_time: int | None = None
     sound_end_time: int | None = None
     sound_insert_time: int | None = None
-    sound_volume: float | None = None
-    original_audio_volume: float | None = None
+    sound_volume: Amount | None = None
+    original_audio_volume: Amount | None = None
 
 
 class DownloadState(StrEnum):
@@ -204,7 +223,7 @@ class Job(BaseModel):
     download_attempts: int = 0
     estimated_cost: Cost | None = None
     cost_used: Cost | None = None
-    reported_credits: dict[str, float] = Field(default_factory=dict)
+    reported_credits: dict[str, Amount] = Field(default_factory=dict)
     error: str | None = None
     note: str | None = None
     created_at: datetime = Field(default_factory=utc_now)
@@ -236,6 +255,11 @@ class Job(BaseModel):
     @property
     def is_final(self) -> bool:
         return self.state in FINAL_STATES
+
+    @property
+    def is_damaged(self) -> bool:
+        """Whether this is what the history could still read of a damaged record."""
+        return False
 
     @property
     def is_working(self) -> bool:

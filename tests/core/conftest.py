@@ -21,9 +21,12 @@ import av
 import numpy as np
 import pytest
 
+from lipsync_core.callback_secret import job_callback_url, server_secret
 from lipsync_core.config import Settings, load_settings
 from lipsync_core.flows.clients import client_factories
+from lipsync_core.flows.sources import uploads_dir
 from lipsync_core.jobs import JobInputs, JobService, JobStore
+from lipsync_core.receiver import Receiver
 from lipsync_core.sandbox import SandboxServer
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -378,3 +381,28 @@ def https_server(test_certificate: Path, small_clip: Path) -> Iterator[RangeServ
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(test_certificate, key)
     yield from _serve(RangeServer({"small.mp4": small_clip.read_bytes()}), tls)
+
+
+@dataclass
+class Receiving:
+    """A job service whose AusyncLab jobs send their callbacks to a real receiver."""
+
+    service: JobService
+    receiver: Receiver
+    settings: Settings
+
+    def job_url(self, job_id: str) -> str:
+        """The callback address the job was given (its own token under the server secret)."""
+        secret = server_secret(self.settings.data_dir)
+        return job_callback_url(self.receiver.callback_url, job_id, secret)
+
+
+@pytest.fixture
+def receiving(make_service: MakeService, settings: Settings) -> Iterator[Receiving]:
+    """``make_service()`` with the receiver on a free port of 127.0.0.1 taking its callbacks."""
+    service = make_service()
+    secret = partial(server_secret, settings.data_dir)
+    receiver = Receiver(uploads_dir(settings), service.record_callback, secret).start()
+    service.callback_url = receiver.callback_url
+    yield Receiving(service, receiver, settings)
+    receiver.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -86,21 +87,23 @@ def test_ausynclab_credits_come_from_its_callback(
     httpserver: HTTPServer,
 ) -> None:
     """The credits AusyncLab's callback reports become the job's cost, no longer estimated."""
-    httpserver.expect_request("/callbacks/ausynclab", method="POST").respond_with_data("ok")
+    path = re.compile(r"/callbacks/ausynclab/[0-9a-f]{32}/[0-9a-f]{64}")
+    httpserver.expect_request(path, method="POST").respond_with_data("ok")
     service = make_service(callback_url=httpserver.url_for("/callbacks/ausynclab"))
     done = finish(service, sandbox, service.submit("ausynclab", "nova", small_media))
     assert done.state is JobState.SUCCEEDED and done.cost_used.estimated
     payload = wait_for_callback(sandbox, int(done.provider_job_id))
-    job = service.record_callback(payload)
+    job = service.record_callback(done.id, payload)
     assert job.id == done.id
     assert job.cost_used.unit is CostUnit.CREDITS and not job.cost_used.estimated
     assert job.cost_used.amount == payload["credits_used"] > 0
 
 
-def test_a_callback_for_another_video_is_ignored(service: JobService) -> None:
-    """A callback about a video no job knows changes nothing."""
+def test_a_callback_for_a_job_not_in_the_history_changes_nothing(service: JobService) -> None:
+    """A callback for a job removed from the history (or never in it) finds no job."""
     payload = {"video_id": 987654, "video_url": None, "credits_used": 5, "status": "FAILED"}
-    assert service.record_callback(payload) is None
+    assert service.record_callback("no-such-job", payload) is None
+    assert service.history().total == 0
 
 
 def test_a_result_that_cannot_be_copied_still_counts_as_done(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from datetime import timedelta
+from hashlib import sha256
 from pathlib import Path
 
 import pytest
@@ -172,8 +173,10 @@ def test_register_from_an_upload_saves_it_and_sends_a_file_url(runtime, sample_v
     app.button(key=keys.LIBRARY_NEW_SUBMIT).click().run()
     assert not app.exception
     (video,) = client_of(runtime).list_registered_videos()
-    saved = list((runtime.settings.data_dir / "uploads" / "library").glob("*-my_clip.mp4"))
-    assert len(saved) == 1 and saved[0].read_bytes() == sample_video_path.read_bytes()
+    data = sample_video_path.read_bytes()
+    saved = list((runtime.settings.data_dir / "uploads").glob("*.mp4"))
+    assert saved == [runtime.settings.data_dir / "uploads" / f"{sha256(data).hexdigest()[:32]}.mp4"]
+    assert saved[0].read_bytes() == data
     assert video.video_url == saved[0].resolve().as_uri()
 
 
@@ -199,6 +202,30 @@ def test_a_register_form_that_cannot_be_sent_is_a_plain_sentence(
     assert not app.exception
     assert app.error[0].value.startswith(message)
     assert client_of(runtime).list_registered_videos() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        (
+            "notes.mp4",
+            b"only some words " * 100,
+            "The file notes.mp4 could not be read as video or audio: it may be damaged, cut "
+            "short, or not a media file.",
+        ),
+        ("speech.mp4", (Path(__file__).parents[2] / "samples" / "speech.wav").read_bytes(),
+         "The file speech.mp4 has no video in it."),
+    ],
+)  # fmt: skip
+def test_an_upload_that_is_not_a_video_is_refused_and_not_kept(runtime, name, data, message):
+    """Words, or sound alone, uploaded to register: one sentence, nothing sent, nothing kept."""
+    app = open_library()
+    app.get("file_uploader")[0].set_value((name, data, "video/mp4"))
+    app.button(key=keys.LIBRARY_NEW_SUBMIT).click().run()
+    assert not app.exception
+    assert [e.value for e in app.error] == [message]
+    assert client_of(runtime).list_registered_videos() == []
+    assert list((runtime.settings.data_dir / "uploads").iterdir()) == []
 
 
 def test_generate_from_a_completed_video_is_a_tracked_job(
@@ -245,7 +272,7 @@ def test_generate_from_an_uploaded_audio_sends_its_file(
     (job,) = runtime.service.history().jobs
     assert job.title == "Presenter"
     saved = Path(job.inputs.audio_path or "")
-    assert saved.parent == (runtime.settings.data_dir / "uploads" / "library").resolve()
+    assert saved.parent == (runtime.settings.data_dir / "uploads").resolve()
     assert saved.read_bytes() == sample_audio_path.read_bytes()
     assert job.inputs.audio_duration == pytest.approx(5.0, abs=0.1)
     (generated,) = client_of(runtime).list_generated_videos()

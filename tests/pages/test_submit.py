@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -24,7 +25,6 @@ from ui import keys
 from ui.cards import cost_line
 from ui.labels import target_label
 from ui.runtime import Runtime
-from ui.submit.media import save_upload
 
 PRIME = ("ausynclab", "prime")
 NOVA = ("ausynclab", "nova")
@@ -237,19 +237,39 @@ def test_a_blocking_finding_leaves_out_only_that_provider(
     assert creates(runtime, "kling") == []
 
 
-def test_a_file_that_is_not_media_blocks_every_provider(app, tmp_path):
-    """Words uploaded as a video are refused plainly, and nothing can be sent."""
-    words = tmp_path / "notes.mp4"
-    words.write_text("this is not a video, only some words " * 50)
-    upload(use_samples(app), "video", words, "video/mp4")
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("notes.mp4", b"this is not a video, only some words " * 50),
+        ("page.mp4", b"<html><script>document.title = 'ran'</script></html>" * 20),
+        ("still.mp4", cv2.imencode(".png", np.full((64, 64, 3), 200, np.uint8))[1].tobytes()),
+    ],
+)
+def test_an_upload_that_is_not_media_is_refused_and_not_kept(app, runtime, name, data):
+    """Words, a web page or a picture uploaded as a video: refused in one plain sentence when
+    uploaded, nothing is kept under uploads/, and nothing can be sent."""
+    app.file_uploader(key=keys.SUBMIT_UPLOAD["video"]).upload(name, data, "video/mp4")
+    app.run()
+    upload(app, "audio", SAMPLES / "speech.wav", "audio/wav")
     choose(app, PRIME, TWINSYNC)
     assert not app.exception
-    message = (
-        "The file notes.mp4 could not be read as video or audio: it may be damaged, cut short, "
-        "or not a media file."
-    )
-    assert [e.value for e in app.error] == [message, message]
+    errors = [e.value for e in app.error]
+    assert errors[0].startswith(f"The file {name} ")
+    assert errors[0].endswith(("not a media file.", "not a video or audio file."))
     assert app.button(key=keys.SUBMIT_BUTTON).disabled
+    kept = sorted(p.suffix for p in (runtime.settings.data_dir / "uploads").iterdir())
+    assert kept == [".wav"]
+
+
+def test_a_long_file_name_with_a_media_extension_is_kept_by_its_content(app, runtime):
+    """A 300-character name is only a label: the file is kept under its hash name and used."""
+    name = "a" * 300 + ".mp4"
+    data = (SAMPLES / "face.mp4").read_bytes()
+    app.file_uploader(key=keys.SUBMIT_UPLOAD["video"]).upload(name, data, "video/mp4")
+    app.run()
+    assert not app.exception and not app.error
+    digest = hashlib.sha256(data).hexdigest()[:32]
+    assert (runtime.settings.data_dir / "uploads" / f"{digest}.mp4").read_bytes() == data
 
 
 def test_missing_audio_is_asked_for_in_plain_words(app):
@@ -283,16 +303,6 @@ def test_an_upload_is_kept_under_uploads_by_its_content_hash(app, runtime):
     assert Path(job.inputs.video_path).parent == uploads
     assert job.inputs.video_name == "face.mp4" and job.inputs.audio_name == "speech.wav"
     assert Path(job.inputs.audio_path).read_bytes() == (SAMPLES / "speech.wav").read_bytes()
-
-
-def test_save_upload_names_files_by_content_and_writes_them_once(tmp_path):
-    """The same bytes under two names are one file; other bytes are another."""
-    first = save_upload(b"video bytes", "Clip.MP4", tmp_path)
-    again = save_upload(b"video bytes", "copy.mp4", tmp_path)
-    other = save_upload(b"other bytes", "clip.mp4", tmp_path)
-    assert first == again != other
-    assert first.name == hashlib.sha256(b"video bytes").hexdigest()[:32] + ".mp4"
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, other.name])
 
 
 def test_a_live_provider_needs_a_public_address_for_local_files(runtime, monkeypatch):

@@ -81,7 +81,7 @@ def load_history(runtime: Runtime, window: str) -> History:
 def _history(
     database: str, since: datetime | None, counts: tuple[int, int, int], _store: JobStore
 ) -> History:
-    jobs = tuple(_store.list_jobs(JobFilter(since=since), limit=MAX_JOBS))
+    jobs = tuple(_store.list_jobs(JobFilter(since=since), limit=MAX_JOBS, damaged=False))
     return History(jobs, provider_stats(jobs), jobs_frame(jobs))
 
 

@@ -1,37 +1,35 @@
 """The submit page's two inputs: a video and an audio, each a link or a file from this computer.
 
-Files (uploads and the shipped samples) are kept under ``<data_dir>/uploads/`` with names made
-from their content's hash, so the same file uploaded twice is stored once and a link to it
-(``LIPSYNC_PUBLIC_BASE_URL``) never changes.
+Files (uploads and the shipped samples) are checked and kept by :mod:`lipsync_core.uploads`
+under ``<data_dir>/uploads/`` with names made from their content's hash, so the same file
+uploaded twice is stored once and a link to it (``LIPSYNC_PUBLIC_BASE_URL``) never changes; a
+file that is not video or audio is refused with a sentence and not kept.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Literal
 
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from lipsync_core.errors import MediaValidationError
 from lipsync_core.flows.model import JobInputs
 from lipsync_core.flows.sources import uploads_dir
+from lipsync_core.uploads import keep_file, keep_upload
 from ui import keys
 from ui.plain import plain
 from ui.runtime import Runtime
+from ui.uploads import AUDIO_TYPES, VIDEO_TYPES
 
 Kind = Literal["video", "audio"]
 KINDS: tuple[Kind, ...] = ("video", "audio")
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SAMPLE_FILES: dict[Kind, Path] = {"video": SAMPLES / "face.mp4", "audio": SAMPLES / "speech.wav"}
 FILE, LINK = "A file", "A link"
-HASH_CHUNK = 1024 * 1024
+UPLOAD_TYPES: dict[Kind, list[str]] = {"video": VIDEO_TYPES, "audio": AUDIO_TYPES}
 LABELS: dict[Kind, str] = {"video": "Video of the speaker", "audio": "Audio to lip-sync"}
 PLACEHOLDERS: dict[Kind, str] = {
     "video": "https://example.com/speaker.mp4",
@@ -70,36 +68,6 @@ class MediaChoice:
         return self.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or self.url
 
 
-def save_upload(data: bytes, name: str, folder: Path) -> Path:
-    """Keep ``data`` as ``<folder>/<sha256><suffix>``, writing it only if not already there."""
-    digest = hashlib.sha256(data).hexdigest()
-    return _keep(folder, digest, Path(name).suffix, lambda target: target.write_bytes(data))
-
-
-def keep_file(source: Path, folder: Path) -> Path:
-    """Copy a file on this computer into ``folder`` under its content-hash name."""
-    digest = hashlib.sha256()
-    with source.open("rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
-            digest.update(chunk)
-    return _keep(folder, digest.hexdigest(), source.suffix, partial(shutil.copyfile, source))
-
-
-def _keep(folder: Path, digest: str, suffix: str, write: Callable[[Path], object]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{digest[:32]}{suffix.lower()}"
-    if target.is_file():
-        return target
-    handle, partial = tempfile.mkstemp(dir=folder, prefix=".upload-")
-    os.close(handle)
-    try:
-        write(Path(partial))
-        os.replace(partial, target)
-    finally:
-        Path(partial).unlink(missing_ok=True)
-    return target
-
-
 def use_samples(runtime: Runtime) -> None:
     """Button callback: both inputs become the shipped sample files."""
     folder = uploads_dir(runtime.settings)
@@ -118,7 +86,9 @@ def media_input(kind: Kind, runtime: Runtime) -> MediaChoice:
             f"Link to the {kind}", key=keys.SUBMIT_URL[kind], placeholder=PLACEHOLDERS[kind]
         )
         return MediaChoice(kind, url=url.strip() or None)
-    upload = st.file_uploader(f"The {kind} file", key=keys.SUBMIT_UPLOAD[kind])
+    upload = st.file_uploader(
+        f"The {kind} file", type=UPLOAD_TYPES[kind], key=keys.SUBMIT_UPLOAD[kind]
+    )
     kept = _kept_upload(kind, upload, runtime)
     if kept is not None:
         st.caption(
@@ -137,10 +107,28 @@ def _kept_upload(kind: Kind, upload: UploadedFile | None, runtime: Runtime) -> L
             return None
         return kept
     if kept is None or kept.upload_id != upload.file_id:
-        path = save_upload(upload.getvalue(), upload.name, uploads_dir(runtime.settings))
-        kept = LocalFile(str(path), upload.name, upload.file_id)
-        st.session_state[state_key] = kept
+        kept = _keep_new(kind, upload, runtime)
     return kept
+
+
+def _keep_new(kind: Kind, upload: UploadedFile, runtime: Runtime) -> LocalFile | None:
+    """Check and keep a new upload; one that is not media is said once per rerun, read once."""
+    refused_key = keys.SUBMIT_REFUSED[kind]
+    refused: tuple[str, str] | None = st.session_state.get(refused_key)
+    if refused is None or refused[0] != upload.file_id:
+        try:
+            path = keep_upload(upload, upload.name, uploads_dir(runtime.settings))
+        except MediaValidationError as exc:
+            refused = (upload.file_id, str(exc))
+        else:
+            kept = LocalFile(str(path), upload.name, upload.file_id)
+            st.session_state.pop(refused_key, None)
+            st.session_state[keys.SUBMIT_FILE[kind]] = kept
+            return kept
+    st.session_state[refused_key] = refused
+    st.session_state.pop(keys.SUBMIT_FILE[kind], None)
+    st.error(refused[1])
+    return None
 
 
 def job_inputs(
