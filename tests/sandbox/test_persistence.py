@@ -276,8 +276,9 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
 
 
 @pytest.fixture
-def held_receiver() -> Iterator[HeldReceiver]:
+def held_receiver(trust_host: Callable[[str], None]) -> Iterator[HeldReceiver]:
     receiver = HeldReceiver()
+    trust_host(receiver.url)
     yield receiver
     receiver.close()
 
