@@ -41,16 +41,16 @@ CASES = [
     ("huge", "faces"),
     ("huge+tone", "render_loop"),
     ("uhd", "faces"),
-    ("uhd+tone30", "render_loop"),
-    ("uhd+tone30", "render_bounce"),
-    ("uhd+tone30", "kling_mix"),
+    ("uhd+tone12", "render_loop"),
+    ("uhd+tone12", "render_bounce"),
+    ("uhd+tone12", "kling_mix"),
     ("uhd", "thumbnail"),
     ("phone", "faces"),
-    ("phone+tone60", "render_bounce"),
+    ("phone+tone12", "render_bounce"),
     ("tiny+long_sound", "render_loop"),
     ("tiny+sound_at_cap", "render_loop"),
     ("many_frames", "faces"),
-    ("many_frames+tone30", "render_remap"),
+    ("many_frames+tone12", "render_remap"),
 ]
 
 
@@ -126,8 +126,7 @@ MAKERS: dict[str, tuple[str, Callable[[Path], None]]] = {
     "many_frames": ("many_frames_64x64.mp4", lambda p: _silent_encode(p, 64, 64, 141_600, 240)),
     "long_sound": ("silence_3h.flac", _long_silence),
     "sound_at_cap": ("tone_590s.m4a", lambda p: _tone(p, 590.0)),
-    "tone30": ("tone_30s.m4a", lambda p: _tone(p, 30.0)),
-    "tone60": ("tone_60s.m4a", lambda p: _tone(p, 60.0)),
+    "tone12": ("tone_12s.m4a", lambda p: _tone(p, 12.0)),
     "tone": ("tone_3s.m4a", lambda p: _tone(p, 3.0)),
 }
 
