@@ -14,6 +14,7 @@ BENCHMARKS = {
     "history": "bench.bench_history",
     "status_page": "bench.bench_status_page",
     "receiver": "bench.bench_receiver",
+    "memory": "bench.bench_memory",
 }
 
 

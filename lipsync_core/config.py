@@ -7,6 +7,7 @@ dashboard without importing Streamlit.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,11 @@ DEFAULT_BASE_URLS = {
     "twinsync": twinsync.DEFAULT_BASE_URL,
 }
 DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
+FETCH_ALLOW = "LIPSYNC_FETCH_ALLOW"
+DATA_DIR = "LIPSYNC_DATA_DIR"
+DEFAULT_DATA_DIR = "data"
+# A ``host`` or ``host:port`` entry: a name or IPv4 address, or an IPv6 address in brackets.
+_HOST_ENTRY = re.compile(r"^(?:\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(?::\d{1,5})?$")
 
 
 class SandboxMode(StrEnum):
@@ -51,6 +57,7 @@ class Settings:
     database_url: str
     sandbox: SandboxMode
     public_base_url: str | None
+    fetch_allow: tuple[str, ...] = ()  # LIPSYNC_FETCH_ALLOW: hosts trusted on private networks
 
     def connection(self, provider: str) -> Connection:
         """Live (key set), Sandbox (emulated), or Off, by ``LIPSYNC_SANDBOX``."""
@@ -72,14 +79,58 @@ def load_settings(
         **_read_secrets(secrets_path),
         **_nonempty(os.environ if environ is None else environ),
     }
-    data_dir = Path(values.get("LIPSYNC_DATA_DIR", "data"))
+    data_dir = Path(values.get(DATA_DIR, DEFAULT_DATA_DIR))
     return Settings(
         providers={p: _provider_settings(p, values) for p in PROVIDERS},
         data_dir=data_dir,
         database_url=values.get("LIPSYNC_DATABASE_URL") or f"sqlite:///{data_dir / 'lipsync.db'}",
         sandbox=_sandbox_mode(values.get("LIPSYNC_SANDBOX", "auto")),
         public_base_url=(values.get("LIPSYNC_PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        fetch_allow=parse_fetch_allow(values.get(FETCH_ALLOW, "")),
     )
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """What the address guard reads at each fetch: the trusted hosts and the data folder."""
+
+    allow: tuple[str, ...]
+    data_dir: Path
+
+
+def fetch_settings(
+    environ: Mapping[str, str] | None = None, secrets_path: Path | None = DEFAULT_SECRETS_PATH
+) -> FetchSettings:
+    """``LIPSYNC_FETCH_ALLOW`` and ``LIPSYNC_DATA_DIR`` as this process is configured now.
+
+    Read afresh at each call (environment first, then ``secrets.toml``), without the other
+    settings, so that a fetch never fails over a setting it does not use.
+    """
+    values = {
+        **_read_secrets(secrets_path),
+        **_nonempty(os.environ if environ is None else environ),
+    }
+    return FetchSettings(
+        allow=parse_fetch_allow(values.get(FETCH_ALLOW, "")),
+        data_dir=Path(values.get(DATA_DIR, DEFAULT_DATA_DIR)),
+    )
+
+
+def parse_fetch_allow(value: str) -> tuple[str, ...]:
+    """``LIPSYNC_FETCH_ALLOW``: comma-separated ``host`` or ``host:port`` entries, lower-cased.
+
+    Raises :class:`ConfigurationError` naming the first entry that is not one.
+    """
+    entries = tuple(entry.strip().lower() for entry in value.split(",") if entry.strip())
+    for entry in entries:
+        port = entry.rsplit(":", 1)[1] if re.search(r":\d+$", entry) else None
+        if not _HOST_ENTRY.match(entry) or (port is not None and not 0 < int(port) < 65536):
+            raise ConfigurationError(
+                f"{FETCH_ALLOW} has the entry {entry!r}; each entry must be a host name or "
+                "address, optionally with a port (media.example.lan, 10.0.0.5:8080, [::1]:9000), "
+                "separated by commas."
+            )
+    return entries
 
 
 def _provider_settings(provider: str, values: Mapping[str, str]) -> ProviderSettings:

@@ -2,20 +2,28 @@
 
 Providers delete results (Kling after 30 days, AusyncLab's uploads after 24 hours), so a
 succeeded job's video and thumbnail are copied under ``<data_dir>/outputs/``. The copy is
-streamed to a ``.part`` file and renamed only when complete, so a half-written file is never
-taken for a result.
+streamed to a temporary file of its own (``.<name>.<random>.part``) and renamed only when
+complete, so a half-written file is never taken for a result and two copies of one result made at
+once (two processes' refreshers) never write to the same file. Every connection goes through the
+address guard (:mod:`lipsync_core.fetching`): a result link on this machine or a private network
+is refused, unless it is the app's own sandbox or a host trusted in ``LIPSYNC_FETCH_ALLOW``.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 import time
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import requests
 
+from lipsync_core.address_guard import AddressRefusedError
 from lipsync_core.errors import LipsyncError
+from lipsync_core.fetching import RedirectError, get, guarded_session
 from lipsync_core.flows.model import DownloadState, Job
 
 logger = logging.getLogger(__name__)
@@ -52,35 +60,33 @@ def download(
     total_seconds: float = TOTAL_SECONDS,
     session: requests.Session | None = None,
 ) -> Path:
-    """Stream ``url`` into ``destination``; a plain :class:`DownloadError` if it cannot."""
+    """Stream ``url`` into ``destination``; a plain :class:`DownloadError` if it cannot.
+
+    ``session``: a guarded one (:func:`lipsync_core.fetching.guarded_session`) to reuse.
+    """
     if urlsplit(url).scheme not in ("http", "https"):
         raise DownloadError(
             "The result's address is not a web link, so it could not be copied to this computer."
         )
     destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(destination.name + ".part")
-    http = session or requests.Session()
+    http = session or guarded_session()
     try:
-        with http.get(url, stream=True, timeout=timeout) as response:
+        with get(http, url, timeout=timeout) as response:
             _check(response, max_bytes)
-            _write(response, partial, max_bytes, time.monotonic() + total_seconds)
+            _save(response, destination, max_bytes, time.monotonic() + total_seconds)
+    except (AddressRefusedError, RedirectError) as exc:
+        raise DownloadError(f"The result was not copied to this computer. {exc}") from exc
     except requests.RequestException as exc:
-        partial.unlink(missing_ok=True)
         raise DownloadError(
             f"The result could not be copied to this computer ({type(exc).__name__}).",
         ) from exc
-    except DownloadError:
-        partial.unlink(missing_ok=True)
-        raise
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise DownloadError(
             f"The result could not be written to this computer ({exc.strerror or exc})."
         ) from exc
     finally:
         if session is None:
             http.close()
-    partial.replace(destination)
     return destination
 
 
@@ -132,16 +138,31 @@ def _check(response: requests.Response, max_bytes: int) -> None:
         raise DownloadError(_too_big(max_bytes))
 
 
-def _write(response: requests.Response, partial: Path, max_bytes: int, deadline: float) -> None:
+def _save(response: requests.Response, destination: Path, max_bytes: int, deadline: float) -> None:
+    """Write the body to a new temporary file beside ``destination``, then rename it; the
+    temporary file is deleted if anything fails."""
+    handle, name = tempfile.mkstemp(
+        dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
+    )
+    partial = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            _copy_body(response, out, max_bytes, deadline)
+        os.replace(partial, destination)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _copy_body(response: requests.Response, out: BinaryIO, max_bytes: int, deadline: float) -> None:
     written = 0
-    with partial.open("wb") as out:
-        for chunk in response.iter_content(CHUNK_BYTES):
-            written += len(chunk)
-            if written > max_bytes:
-                raise DownloadError(_too_big(max_bytes))
-            if time.monotonic() > deadline:
-                raise DownloadError("The result took too long to copy to this computer.")
-            out.write(chunk)
+    for chunk in response.iter_content(CHUNK_BYTES):
+        written += len(chunk)
+        if written > max_bytes:
+            raise DownloadError(_too_big(max_bytes))
+        if time.monotonic() > deadline:
+            raise DownloadError("The result took too long to copy to this computer.")
+        out.write(chunk)
     if written == 0:
         raise DownloadError("The result's address gave an empty file, so nothing was copied.")
 

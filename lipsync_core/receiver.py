@@ -37,6 +37,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from lipsync_core.address_guard import add_own_service, remove_own_service
 from lipsync_core.callback_secret import token_matches
 from lipsync_core.callbacks import CallbackRefused
 from lipsync_core.errors import ConfigurationError
@@ -223,10 +224,12 @@ class Receiver:
             if time.monotonic() > deadline or not self._thread.is_alive():
                 raise RuntimeError("the upload and callback receiver did not start")
             time.sleep(0.01)
+        add_own_service(self.host, self.port)  # the embedded sandbox may call it back
         return self
 
     def stop(self) -> None:
         if self._server is not None:
+            remove_own_service(self.host, self.port)
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=5)

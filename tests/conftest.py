@@ -2,12 +2,16 @@
 
 ``sandbox`` hands a test the session's server freshly reset and, at teardown, fails the test if
 anything was raised inside the server's threads during it (pytest-httpserver's habit).
+``trust_host`` lets a test's local server through the address guard, as a deployment names a
+trusted host in ``LIPSYNC_FETCH_ALLOW``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -34,9 +38,12 @@ def sample_audio_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def sandbox_server() -> Iterator[SandboxServer]:
-    """The session's sandbox on 127.0.0.1 (free port), jobs taking 1 s of sandbox clock."""
-    with SandboxServer(SandboxConfig(job_seconds=TEST_JOB_SECONDS), port=0) as server:
+def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    """The session's sandbox on 127.0.0.1 (free port), jobs taking 1 s of sandbox clock; it
+    reads ``file://`` media from the samples and the session's temporary folders."""
+    folders = (SAMPLES, tmp_path_factory.getbasetemp())
+    config = SandboxConfig(job_seconds=TEST_JOB_SECONDS, media_folders=folders)
+    with SandboxServer(config, port=0) as server:
         yield server
 
 
@@ -50,3 +57,16 @@ def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
     if errors:
         pytest.fail(f"the sandbox raised inside its threads: {errors!r}", pytrace=False)
     assert idle, "the sandbox's renders did not finish within 60 s"
+
+
+@pytest.fixture
+def trust_host(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Adds a link's ``host:port`` (or an entry as it is) to ``LIPSYNC_FETCH_ALLOW`` for a test."""
+
+    def trust(url_or_entry: str) -> None:
+        parts = urlsplit(url_or_entry)
+        entry = parts.netloc if parts.scheme else url_or_entry
+        current = os.environ.get("LIPSYNC_FETCH_ALLOW", "")
+        monkeypatch.setenv("LIPSYNC_FETCH_ALLOW", ",".join(filter(None, [current, entry])))
+
+    return trust

@@ -5,6 +5,10 @@ The embedded sandbox answers with links to itself on this server's loopback addr
 on another machine would ask its own computer and show nothing. Such links are fetched here and
 handed to Streamlit as bytes, which serves them from the dashboard's own address; files on disk
 and providers' public links pass through unchanged.
+
+Only this app's own servers (the sandbox) and hosts trusted in ``LIPSYNC_FETCH_ALLOW`` are
+fetched: every connection goes through the address guard (:mod:`lipsync_core.fetching`), so a
+loopback link to anything else on this machine shows nothing rather than that thing's answer.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ import base64
 import ipaddress
 from urllib.parse import urlsplit
 
-import requests
 import streamlit as st
+
+from lipsync_core.fetching import FETCH_ERRORS, get, guarded_session
 
 MAX_PICTURE_BYTES = 10 * 1024 * 1024
 MAX_VIDEO_BYTES = 300 * 1024 * 1024
@@ -74,7 +79,7 @@ def _fetch_video(url: str) -> tuple[str, bytes] | None:
 def _fetch(url: str, limit: int, default_type: str) -> tuple[str, bytes] | None:
     """The content type and bytes at ``url``; ``None`` when it fails or is over ``limit``."""
     try:
-        with requests.get(url, timeout=TIMEOUT, stream=True) as answer:
+        with guarded_session() as session, get(session, url, timeout=TIMEOUT) as answer:
             if not answer.ok:
                 return None
             data = bytearray()
@@ -84,5 +89,5 @@ def _fetch(url: str, limit: int, default_type: str) -> tuple[str, bytes] | None:
                     return None
             content_type = answer.headers.get("Content-Type", default_type).split(";")[0]
             return content_type, bytes(data)
-    except requests.RequestException:
+    except FETCH_ERRORS:
         return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -27,6 +27,9 @@ GAP_MS = 1000
 FULL_SCAN_SECONDS = 2.0
 MAX_JUMP = 3.0
 NEAR_FACE_PX = 40
+# Decoded frames kept for the crops of faces still in view; any other face's crop is decoded
+# again at the end, so a video with many faces holds a bounded number of pictures.
+MAX_KEPT_FRAMES = 4
 # How far (in face widths) and by how much its size may change for a face to be "the same" in
 # the next sample: the region and sizes a near search covers.
 NEAR_DISTANCE = 1.0
@@ -98,6 +101,7 @@ class Scanner:
             self._take_whole(sample, self.detect(sample.grey))
         else:
             self.recent.append(sample)
+        self._release(sample.ms)
 
     def finish(self) -> list[Track]:
         """Search the last sample everywhere too, so a face in the last seconds is not missed."""
@@ -105,6 +109,23 @@ class Scanner:
             last = self.recent.pop()
             self._take_whole(last, self.detect(last.grey))
         return self.tracks
+
+    def _release(self, now_ms: int) -> None:
+        """Let go of the pictures tracks no longer need: a face out of view keeps neither its
+        best grey picture nor its frame (its crop is decoded again), and faces in view keep at
+        most ``MAX_KEPT_FRAMES`` frames, the most recently seen first."""
+        kept: set[int] = set()
+        for track in sorted(self.tracks, key=lambda t: t.last_ms, reverse=True):
+            best = track.best
+            if best.grey is None and best.frame is None:
+                continue
+            if now_ms - track.last_ms > GAP_MS + self.interval_ms:
+                track.best = replace(best, grey=None, frame=None)
+            elif best.frame is not None and id(best) not in kept:
+                if len(kept) < MAX_KEPT_FRAMES:
+                    kept.add(id(best))
+                else:
+                    track.best = replace(best, frame=None)
 
     def _whole_search_due(self, sample: Sample) -> bool:
         due = FULL_SCAN_SECONDS * 1000 - self.interval_ms / 2

@@ -22,6 +22,14 @@ Speed (measured by ``bench/bench_faces.py``) comes from these choices:
 - faces are followed from sample to sample cheaply, with a whole-picture search every 2 s (see
   :mod:`lipsync_core.media.face_tracks`).
 
+Memory is bounded before anything is decoded: a file larger than any provider takes (picture
+size, length or bytes, :data:`~lipsync_core.media.caps.DECODE_CAPS`) is refused, and decoders
+refuse larger pictures whatever the file states. The decoded frames held at once fit
+``FRAME_BUDGET``: up to 1080p, frames are kept for face crops and stretches are searched side by
+side as far as it allows; larger pictures (up to 4K) are searched in one stretch on one decoding
+thread with two samples waiting, and decoded again for their crops. Faces out of view let go of
+their pictures (see ``face_tracks``). ``bench/bench_memory.py`` measures the peaks.
+
 A Haar cascade finds frontal faces; profiles, strong tilts and faces under about 24 px in the
 360 px copy (about 7 % of a landscape picture's height; reliably from about 10 %) are missed, and a
 face-like pattern can now and then be taken for a face. Faces seen in one sample only are dropped
@@ -41,7 +49,15 @@ import av
 import cv2
 
 from lipsync_core.errors import Finding, MediaValidationError, Severity
-from lipsync_core.media.face_tracks import GAP_MS, Scanner, Track, join_tracks, same_faces
+from lipsync_core.media.caps import ensure_decodable
+from lipsync_core.media.face_tracks import (
+    GAP_MS,
+    MAX_KEPT_FRAMES,
+    Scanner,
+    Track,
+    join_tracks,
+    same_faces,
+)
 from lipsync_core.media.frame_sampling import (
     Box,
     Sample,
@@ -51,6 +67,7 @@ from lipsync_core.media.frame_sampling import (
     in_background,
     key_frame_pts,
     key_frames,
+    open_capped,
     picture_at,
     samples_of,
     split,
@@ -66,6 +83,33 @@ SAMPLE_QUEUE = 16
 # Stretches of video searched side by side (each decoded single-threaded in its own thread):
 # one per core, as decoding and searching both use a whole core.
 PARTS = max(1, min(4, os.cpu_count() or 1))
+# Decoded frames the face check may hold at once: samples waiting for the search, each run's
+# recent samples (a whole-picture search every 2 s at 5 a second) and frames kept for crops.
+FRAME_BUDGET = 160 * 2**20
+HELD_PER_RUN = 10 + MAX_KEPT_FRAMES
+LEAN_QUEUE = 2
+
+
+@dataclass(frozen=True)
+class DecodePlan:
+    """How much decoding runs at once: stretches side by side, samples waiting for the search
+    (shared by the runs), whether samples keep their frame for the crop, the decoder's threads
+    (``None``: FFmpeg's choice for a lone run)."""
+
+    parts: int
+    queue: int
+    keep_frames: bool
+    threads: int | None
+
+    @classmethod
+    def for_picture(cls, width: int, height: int) -> DecodePlan:
+        """As many runs side by side as ``FRAME_BUDGET`` holds with frames kept (1080p: two);
+        above that (4K) one run on one thread, no frames kept and two samples waiting."""
+        frame_bytes = width * height * 3 // 2
+        for parts in range(PARTS, 0, -1):
+            if frame_bytes * (SAMPLE_QUEUE + parts * HELD_PER_RUN) <= FRAME_BUDGET:
+                return cls(parts, SAMPLE_QUEUE, True, None)
+        return cls(1, LEAN_QUEUE, False, 1)
 
 
 @dataclass(frozen=True)
@@ -98,7 +142,8 @@ def preflight_faces(
 ) -> FacePreflight:
     """Sample ``path``'s frames and report its face tracks, with warnings in plain words.
 
-    Raises :class:`MediaValidationError` when the file cannot be decoded or has no picture.
+    Raises :class:`MediaValidationError` when the file cannot be decoded, has no picture, or is
+    larger than any provider takes.
     """
     if samples_per_second <= 0:
         raise ValueError("samples_per_second must be positive")
@@ -119,23 +164,32 @@ def preflight_faces(
 def _search(path: str | Path, interval: float) -> tuple[list[Track], int, int]:
     """The raw tracks, how many frames were searched, and the video's duration in ms."""
     interval_ms = round(interval * 1000)
-    with av.open(str(path)) as container:
+    with open_capped(path) as container:
         if not container.streams.video:
             raise MediaValidationError(f"The file {Path(path).name} has no picture track.")
         stream = container.streams.video[0]
         duration_ms = _duration_ms(container, stream)
+        width, height = stream.codec_context.width, stream.codec_context.height
+        ensure_decodable(
+            "The video",
+            width=width,
+            height=height,
+            seconds=duration_ms / 1000,
+            size_bytes=Path(path).stat().st_size,
+        )
+        plan = DecodePlan.for_picture(width, height)
         half_frame_ms = 500 / frames_per_second(stream)
         key_pts = key_frame_pts(container, stream)
         anchors = []
         if _key_frames_close(key_pts, float(stream.time_base or 0), half_frame_ms):
-            anchors = _searched_key_frames(container, stream, interval)
+            anchors = _searched_key_frames(container, stream, interval, plan.queue)
         end_pts = round(duration_ms / 1000 / float(stream.time_base or 1))
-    runs = split(_pieces(anchors, half_frame_ms), key_pts, PARTS, end_pts)
+    runs = split(_pieces(anchors, half_frame_ms), key_pts, plan.parts, end_pts)
     found_at = {a.pts: a.found for a in anchors}
     with ThreadPoolExecutor(len(runs)) as pool:
         results = list(
             pool.map(
-                lambda number, run: _search_run(path, interval, run, found_at, number, len(runs)),
+                lambda number, run: _search_run(path, interval, run, found_at, number, plan),
                 range(len(runs)),
                 runs,
             )
@@ -153,21 +207,28 @@ def _search_run(
     pieces: list[Sample | TimeRange],
     found_at: dict[int, list[Box] | None],
     number: int,
-    runs: int,
+    plan: DecodePlan,
 ) -> tuple[list[Track], set[int]]:
-    """Search run ``number`` of ``runs`` on its own: its tracks, and the frames it searched.
+    """Search run ``number`` of ``plan.parts`` on its own: its tracks, and the frames it searched.
 
-    Side by side, each run decodes on one thread and holds a share of ``SAMPLE_QUEUE``.
+    Side by side, each run decodes on one thread and holds a share of ``plan.queue``.
     """
     scanner = Scanner(round(interval * 1000), _cascade())
     searched: set[int] = set()
-    threads = 1 if runs > 1 else None
-    with av.open(str(path)) as container:
+    threads = 1 if plan.parts > 1 else plan.threads
+    with open_capped(path) as container:
         stream = container.streams.video[0]
         decoded = samples_of(
-            container, stream, interval, pieces, first_index=number << 32, threads=threads
+            container,
+            stream,
+            interval,
+            pieces,
+            first_index=number << 32,
+            threads=threads,
+            keep_frames=plan.keep_frames,
         )
-        for sample in in_background(decoded, max(4, SAMPLE_QUEUE // runs)):
+        queue = max(min(4, plan.queue), plan.queue // plan.parts)
+        for sample in in_background(decoded, queue):
             if sample.grey is not None:
                 searched.add(sample.pts)
                 sample.found = found_at.get(sample.pts)
@@ -190,12 +251,13 @@ def _searched_key_frames(
     container: av.container.InputContainer,
     stream: av.video.stream.VideoStream,
     interval: float,
+    queue: int,
 ) -> list[Sample]:
     """One key frame per sampling interval, with the faces the scanner saw in each (their
     pictures are dropped once no search can look back at them)."""
     scanner = Scanner(round(interval * 1000), _cascade())
     anchors: list[Sample] = []
-    for sample in in_background(key_frames(container, stream, interval), SAMPLE_QUEUE):
+    for sample in in_background(key_frames(container, stream, interval), queue):
         scanner.feed(sample)
         anchors.append(sample)
         if not scanner.recent:

@@ -13,7 +13,10 @@ Two kinds of decoding serve :mod:`lipsync_core.media.faces`:
 Pictures are the decoded luma plane itself (no colour conversion), shrunk with
 ``cv2.INTER_AREA`` so the shorter side is ``DETECT_SIDE`` and turned upright when the file says it
 is stored sideways (phones). :func:`in_background` runs a decoding generator in its own thread so
-the face search overlaps it (PyAV and OpenCV both release the GIL).
+the face search overlaps it (PyAV and OpenCV both release the GIL). Files are opened with
+:func:`open_capped`, whose decoders refuse pictures over
+:data:`~lipsync_core.media.caps.DECODE_CAPS` (also when opening decodes a frame to learn the
+format).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from typing import TypeVar
 import av
 import cv2
 import numpy as np
+
+from lipsync_core.media.caps import DECODER_OPTIONS
 
 DETECT_SIDE = 360
 # Pixel formats whose first plane is 8-bit luma: the grey picture without any conversion.
@@ -63,6 +68,11 @@ class TimeRange:
 
     start_pts: int | None
     end_pts: int | None
+
+
+def open_capped(path: str | Path) -> av.container.InputContainer:
+    """``path`` opened for decoding, its decoders refusing pictures over the caps."""
+    return av.open(str(path), options=DECODER_OPTIONS)
 
 
 def frames_per_second(stream: av.video.stream.VideoStream) -> float:
@@ -148,11 +158,13 @@ def samples_of(
     *,
     first_index: int = 0,
     threads: int | None = None,
+    keep_frames: bool = True,
 ) -> Iterator[Sample]:
     """``pieces`` in time order: samples as they are, time ranges decoded into one sample per
     sampling interval; every sample numbered in that order from ``first_index``.
 
-    ``threads``: the decoder's threads (``None``: see ``_configure_decoder``).
+    ``threads``: the decoder's threads (``None``: see ``_configure_decoder``); ``keep_frames``:
+    whether samples keep their decoded frame (for face crops without decoding again).
     """
     every_fourth = frames_per_second(stream) * interval >= 4
     _configure_decoder(container, stream, "NONREF" if every_fourth else "DEFAULT", threads)
@@ -166,6 +178,8 @@ def samples_of(
             found = _slotted(_frames_of(container, stream, piece), stream, interval)
         for sample in found:
             sample.index, index = index, index + 1
+            if not keep_frames and not isinstance(piece, Sample):
+                sample.frame = None
             yield sample
 
 
@@ -205,7 +219,7 @@ def _slotted(
 def picture_at(path: str | Path, pts: int) -> np.ndarray:
     """The upright BGR picture of the frame at ``pts``, decoded again from the key frame before
     it (for face crops of samples whose decoded frame was not kept)."""
-    with av.open(str(path)) as container:
+    with open_capped(path) as container:
         stream = container.streams.video[0]
         container.seek(pts, stream=stream)
         for frame in container.decode(stream):

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from lipsync_core.errors import Finding, MediaValidationError, Severity, provider_display_name
-from lipsync_core.media.probing import MediaInfo
+
+if TYPE_CHECKING:  # probing imports the decode caps, which are derived from these limits
+    from lipsync_core.media.probing import MediaInfo
 
 Medium = Literal["video", "audio"]
 
@@ -179,7 +181,7 @@ def _unpublished(provider: str) -> Finding:
     )
 
 
-Check = Callable[[str, Medium, MediaInfo, MediaLimits], Finding | None]
+Check = Callable[[str, Medium, "MediaInfo", MediaLimits], Finding | None]
 
 
 def _check_medium(

@@ -3,7 +3,9 @@
 Remote files are read through :class:`~lipsync_core.media.range_reader.RangeReader`, which
 fetches only the byte ranges the demuxer asks for, within a byte budget and a deadline, from
 addresses checked by :mod:`lipsync_core.address_guard` (loopback, private, link-local and reserved
-networks are refused unless the host is explicitly allowed, e.g. the embedded sandbox).
+networks are refused unless the host is trusted: this app's own servers, ``LIPSYNC_FETCH_ALLOW``,
+or ``allowed_hosts``). A ``file://`` link is read only inside the uploads or the samples folder;
+a plain path is the app's own file and is read as it is.
 """
 
 from __future__ import annotations
@@ -12,17 +14,19 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 import av
 
+from lipsync_core.address_guard import checked_file
 from lipsync_core.errors import MediaValidationError
+from lipsync_core.media.caps import DECODER_OPTIONS
 from lipsync_core.media.range_reader import RangeReader
 
 AV_TIME_BASE = 1_000_000
 # FFmpeg reads up to 5 MB by default to guess stream parameters that MP4, MOV, WebM, MKV, WAV
 # and MP3 headers state anyway; 256 KiB gives the same figures and keeps remote probes small.
-PROBE_OPTIONS = {"probesize": str(256 * 1024)}
+# Opening may decode a frame to learn its format: not one over the picture cap.
+PROBE_OPTIONS = {"probesize": str(256 * 1024), **DECODER_OPTIONS}
 # Demuxers that read text as "ANSI art" pictures, and the ones for single still images.
 TEXT_FORMATS = {"tty", "bin", "adf", "idf", "xbin"}
 IMAGE_FORMATS = {"image2", "gif", "apng", "webp"}
@@ -78,7 +82,7 @@ def probe(
     if scheme in ("http", "https"):
         return _probe_remote(source, allowed_hosts, timeout, max_bytes)
     if scheme == "file":
-        return _probe_local(Path(url2pathname(urlsplit(source).path)), source)
+        return _probe_local(checked_file(source), source)
     if len(scheme) > 1 and not Path(source).exists():
         raise MediaValidationError(
             f"Only http and https links can be checked; this link starts with '{scheme}:'."

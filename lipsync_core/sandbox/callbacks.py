@@ -4,18 +4,18 @@ A dispatcher thread wakes every ``TICK`` seconds (and at once when the clock is 
 the stores which jobs became final, and hands each callback to a small sender pool. A callback
 that fails (refused, timed out, non-2xx) is recorded as not ok; it never reaches the server.
 Callbacks are pending (and saved with the state) until an attempt was made, so a restarted
-sandbox sends those its previous run never got to.
+sandbox sends those its previous run never got to. Every POST goes through the address guard
+(:mod:`lipsync_core.fetching`): a callback URL on this machine or a private network is refused
+(recorded as not ok, nothing sent) unless it is this app's own receiver or a host trusted in
+``LIPSYNC_FETCH_ALLOW``; a redirect answer is not followed.
 """
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlparse
 
-import requests
-
-from lipsync_core.sandbox.media_fetch import is_loopback
+from lipsync_core.fetching import FETCH_ERRORS, guarded_session, post_json
 from lipsync_core.sandbox.state import PendingCallback, SandboxState
 
 TICK = 0.05
@@ -53,15 +53,12 @@ class CallbackDispatcher:
                 self._senders.submit(self._send, callback)
 
     def _send(self, callback: PendingCallback) -> None:
-        url = callback.url
         payload = self.state.callback_payload(callback)
-        with requests.Session() as session:
-            session.trust_env = not is_loopback(urlparse(url).hostname or "")
+        timeout = self.state.config.callback_timeout_seconds
+        with guarded_session() as session:
             try:
-                response = session.post(
-                    url, json=payload, timeout=self.state.config.callback_timeout_seconds
-                )
-                ok = response.ok
-            except requests.RequestException:
+                with post_json(session, callback.url, payload, timeout=timeout) as response:
+                    ok = 200 <= response.status_code < 300
+            except FETCH_ERRORS:
                 ok = False
         self.state.callback_done(callback, payload, ok)

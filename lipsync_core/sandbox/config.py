@@ -38,6 +38,9 @@ class SandboxConfig:
     callback_timeout_seconds: float = 3.0
     render_workers: int = 4
     state_file: Path | None = None
+    # The folders whose files ``file://`` media links may name; ``None``: the deployment's
+    # uploads folder (``<LIPSYNC_DATA_DIR>/uploads``) and the shipped samples.
+    media_folders: tuple[Path, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.job_seconds < 0:

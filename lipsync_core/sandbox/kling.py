@@ -410,6 +410,7 @@ def _fetch_input(store: KlingStore, url: str, what: str, max_bytes: int) -> Path
             what=what,
             max_bytes=max_bytes,
             timeout=store.state.config.download_timeout_seconds,
+            folders=store.state.config.media_folders,
         )
     except MediaFetchError as exc:
         raise KlingError(1201, str(exc)) from None

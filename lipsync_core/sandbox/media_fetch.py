@@ -1,23 +1,28 @@
 """Getting a job's input media: an http(s) download, a local ``file://`` path, or base64 audio.
 
-Downloads stream to disk with a size cap and bounded timeouts. Local files are what the
-dashboard's uploads are: it keeps them in its data folder and hands the sandbox ``file://``
-URLs. Every failure is a :class:`MediaFetchError` whose text a person can act on.
+Downloads stream to disk with a size cap and bounded timeouts, every connection through the
+address guard (:mod:`lipsync_core.fetching`): links to this machine or a private network are
+refused unless they are this app's own servers or hosts trusted in ``LIPSYNC_FETCH_ALLOW``.
+Local files are what the dashboard's uploads are: it keeps them in its data folder and hands the
+sandbox ``file://`` URLs, which are read only inside the folders of ``SandboxConfig.media_folders``
+(by default the deployment's uploads folder and the shipped samples). Every failure is a
+:class:`MediaFetchError` whose text a person can act on.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import shutil
 import uuid
+from collections.abc import Collection
 from pathlib import Path
 from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 import requests
 
+from lipsync_core.address_guard import AddressRefusedError, checked_file
+from lipsync_core.fetching import RedirectError, get, guarded_session
 from lipsync_core.sandbox.state import JobFailure, SandboxState
 
 SCHEMES = ("http", "https", "file")
@@ -41,13 +46,24 @@ def check_url(url: str, what: str) -> None:
         raise MediaFetchError(f"The {what} URL has no host.")
 
 
-def fetch(url: str, dest_dir: Path, *, what: str, max_bytes: int, timeout: float) -> Path:
-    """Copy the media at ``url`` into ``dest_dir`` and return its path there."""
+def fetch(
+    url: str,
+    dest_dir: Path,
+    *,
+    what: str,
+    max_bytes: int,
+    timeout: float,
+    folders: Collection[Path] | None = None,
+) -> Path:
+    """Copy the media at ``url`` into ``dest_dir`` and return its path there.
+
+    ``folders``: where ``file://`` URLs may point (``None``: the uploads and the samples).
+    """
     check_url(url, what)
     parsed = urlparse(url.strip())
     dest = dest_dir / f"{uuid.uuid4().hex}{_suffix(parsed.path)}"
     if parsed.scheme.lower() == "file":
-        _copy_local(parsed.netloc, parsed.path, dest, what=what, max_bytes=max_bytes)
+        _copy_local(url.strip(), dest, what=what, max_bytes=max_bytes, folders=folders)
     else:
         _download(url.strip(), dest, what=what, max_bytes=max_bytes, timeout=timeout)
     return dest
@@ -72,7 +88,14 @@ def reuse_or_fetch(
     config = state.config
     limit = config.max_download_bytes if max_bytes is None else max_bytes
     timeout = config.download_timeout_seconds
-    return fetch(url, state.inputs_dir, what=what, max_bytes=limit, timeout=timeout)
+    return fetch(
+        url,
+        state.inputs_dir,
+        what=what,
+        max_bytes=limit,
+        timeout=timeout,
+        folders=config.media_folders,
+    )
 
 
 def decode_base64(data: str, dest_dir: Path, *, what: str, max_bytes: int) -> Path:
@@ -91,31 +114,35 @@ def decode_base64(data: str, dest_dir: Path, *, what: str, max_bytes: int) -> Pa
     return dest
 
 
-def _copy_local(host: str, url_path: str, dest: Path, *, what: str, max_bytes: int) -> None:
-    if host not in ("", "localhost"):
-        raise MediaFetchError(f"The {what} file URL must be a local path (file:///...).")
-    source = Path(url2pathname(url_path))
-    if not source.is_file():
-        raise MediaFetchError(f"The {what} file {source} does not exist.")
+def _copy_local(
+    url: str, dest: Path, *, what: str, max_bytes: int, folders: Collection[Path] | None
+) -> None:
+    try:
+        source = checked_file(url, folders)
+    except AddressRefusedError as exc:
+        raise MediaFetchError(f"The {what} was not read. {exc}") from None
     if source.stat().st_size > max_bytes:
         raise MediaFetchError(f"The {what} file is larger than {_megabytes(max_bytes)}.")
     shutil.copyfile(source, dest)
 
 
 def _download(url: str, dest: Path, *, what: str, max_bytes: int, timeout: float) -> None:
-    with requests.Session() as session:
-        session.trust_env = not is_loopback(urlparse(url).hostname or "")
-        try:
-            with session.get(url, stream=True, timeout=(CONNECT_TIMEOUT, timeout)) as response:
-                if response.status_code >= 400:
-                    raise MediaFetchError(
-                        f"Could not download the {what}: the server answered HTTP "
-                        f"{response.status_code}."
-                    )
-                _save_capped(response, dest, what=what, max_bytes=max_bytes)
-        except requests.RequestException as exc:
-            dest.unlink(missing_ok=True)
-            raise MediaFetchError(f"Could not download the {what}: {_reason(exc)}.") from None
+    try:
+        with (
+            guarded_session() as session,
+            get(session, url, timeout=(CONNECT_TIMEOUT, timeout)) as response,
+        ):
+            if response.status_code >= 400:
+                raise MediaFetchError(
+                    f"Could not download the {what}: the server answered HTTP "
+                    f"{response.status_code}."
+                )
+            _save_capped(response, dest, what=what, max_bytes=max_bytes)
+    except (AddressRefusedError, RedirectError) as exc:
+        raise MediaFetchError(f"The {what} was not downloaded. {exc}") from None
+    except requests.RequestException as exc:
+        dest.unlink(missing_ok=True)
+        raise MediaFetchError(f"Could not download the {what}: {_reason(exc)}.") from None
 
 
 def _save_capped(response: requests.Response, dest: Path, *, what: str, max_bytes: int) -> None:
@@ -144,16 +171,6 @@ def _reason(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "the server could not be reached"
     return type(exc).__name__
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is this machine (then proxies from the environment must not apply)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _suffix(url_path: str) -> str:

@@ -5,15 +5,20 @@ No lip movement is generated. The source video is re-timed to the new audio (Aus
 caption ``SANDBOX_CAPTION``, and the result is H.264 + AAC in an .mp4 with the index first
 (``movflags=+faststart``), at the source's frame rate and (even) size.
 
-How the work is shared: ``render_timeline`` holds the arithmetic (lengths, frame order, audio
-mixing), ``render_media`` reads inputs, ``render_frames`` reorders decoded frames without
+How the work is shared: ``render_timeline`` holds the arithmetic (lengths, frame order, where
+sound plays), ``render_media`` reads inputs, ``render_frames`` reorders decoded frames without
 decoding twice, ``render_caption`` draws the marks and ``render_output`` writes the file.
+
+Memory is bounded whatever the inputs: inputs larger than any provider takes are refused before
+a frame is decoded (``render_media``), frames are decoded one at a time and those shown again
+later spill to disk past a small budget (``render_frames``), and sound is mixed window by window
+as it is written (:class:`Mix`). ``bench/bench_memory.py`` measures the peaks.
 """
 
 from __future__ import annotations
 
 import os
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,22 +29,26 @@ from lipsync_core.errors import MediaValidationError
 from lipsync_core.sandbox.render_caption import banner, tag_thumbnail
 from lipsync_core.sandbox.render_frames import frames_in_order
 from lipsync_core.sandbox.render_media import (
-    Audio,
+    Sound,
+    SoundReader,
     VideoInfo,
-    decode_audio,
     first_good_frame,
     iter_video_planes,
+    measure_sound,
     probe_video,
 )
 from lipsync_core.sandbox.render_output import Mp4Writer
 from lipsync_core.sandbox.render_timeline import (
+    AUDIO_CHANNELS,
     AUDIO_RATE,
     SYNC_MODES,
+    Span,
+    aligned_span,
     check_sync_mode,
-    fit_length,
+    fitted_span,
     frame_indices,
     frames_for,
-    kling_track,
+    kling_sound_span,
     output_seconds,
     samples_for,
 )
@@ -87,10 +96,11 @@ def fit_to_audio(
     check_sync_mode(sync_mode)
     video_path, out_path = Path(video_path), Path(out_path)
     info = probe_video(video_path)
-    audio = _sound(audio_path)
-    seconds = output_seconds(sync_mode, info.seconds, audio.seconds)
+    sound = _sound(audio_path)
+    seconds = output_seconds(sync_mode, info.seconds, sound.seconds)
     order = frame_indices(sync_mode, info.frame_count, frames_for(seconds, info.fps))
-    track = fit_length(audio.samples, samples_for(seconds))
+    length = samples_for(seconds)
+    track = Mix(length, [(sound, fitted_span(sound.samples, length))])
     return _render(video_path, info, order, track, out_path)
 
 
@@ -114,20 +124,24 @@ def kling_mix(
     """
     video_path, out_path = Path(video_path), Path(out_path)
     info = probe_video(video_path)
-    original = decode_audio(video_path, "video", required=False)
+    original = measure_sound(video_path, "video", required=False)
     sound = _sound(audio_path)
-    track = kling_track(
-        None if original is None else _aligned_to_video(original, info),
+    length = samples_for(info.seconds)
+    inserted = kling_sound_span(
         sound.samples,
-        samples_for(info.seconds),
+        length,
         sound_start_ms=sound_start_ms,
         sound_end_ms=sound_end_ms,
         sound_insert_ms=sound_insert_ms,
         sound_volume=sound_volume,
-        original_audio_volume=original_audio_volume,
     )
+    parts = [(sound, inserted)]
+    if original is not None:  # its sample 0 plays at its first frame's time
+        offset = samples_for(original.start_seconds - info.start_seconds)
+        span = aligned_span(original.samples, offset, length, original_audio_volume)
+        parts.insert(0, (original, span))
     order = np.arange(info.frame_count, dtype=np.int64)
-    return _render(video_path, info, order, track, out_path)
+    return _render(video_path, info, order, Mix(length, parts), out_path)
 
 
 def thumbnail(video_path: Path, out_path: Path) -> None:
@@ -145,32 +159,55 @@ def thumbnail(video_path: Path, out_path: Path) -> None:
     os.replace(part, out_path)
 
 
-def _sound(audio_path: Path) -> Audio:
-    audio = decode_audio(Path(audio_path), "audio", required=True)
-    assert audio is not None
-    return audio
+def _sound(audio_path: Path) -> Sound:
+    sound = measure_sound(Path(audio_path), "audio", required=True)
+    assert sound is not None
+    return sound
 
 
-def _aligned_to_video(original: Audio, info: VideoInfo) -> np.ndarray:
-    """The video's own audio shifted so that its sample 0 is the first frame's time."""
-    offset = samples_for(original.start_seconds - info.start_seconds)
-    if offset >= 0:
-        return np.pad(original.samples, ((0, 0), (offset, 0)))
-    return original.samples[:, -offset:]
+class Mix:
+    """The output's sound track, ``length`` samples: spans of sounds added up and clipped to
+    [-1, 1], read forward window by window (each sound decoded once more, in order)."""
+
+    def __init__(self, length: int, parts: list[tuple[Sound, Span]]) -> None:
+        self.length = length
+        self._parts = parts
+        self._readers: list[tuple[SoundReader, Span]] = []
+        self._stack = ExitStack()
+
+    def __enter__(self) -> Mix:
+        for sound, span in self._parts:
+            if span.count > 0:
+                self._readers.append((self._stack.enter_context(SoundReader(sound)), span))
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stack.close()
+
+    def read(self, start: int, end: int) -> np.ndarray:
+        """Output samples ``[start, end)`` as stereo float32."""
+        out = np.zeros((AUDIO_CHANNELS, end - start), np.float32)
+        for reader, span in self._readers:
+            window = span.window(start, end)
+            if window is not None:
+                first, last, at = window
+                out[:, at : at + last - first] += reader.take(first, last) * np.float32(span.gain)
+        return np.clip(out, -1.0, 1.0, out=out)
 
 
 def _render(
-    video_path: Path, info: VideoInfo, order: np.ndarray, track: np.ndarray, out_path: Path
+    video_path: Path, info: VideoInfo, order: np.ndarray, track: Mix, out_path: Path
 ) -> RenderResult:
     """Write the source's frames in ``order``, captioned, with ``track`` as the sound."""
     strip = banner(info.width, info.height, SANDBOX_CAPTION)
     planes = iter_video_planes(video_path, info)
-    writer = Mp4Writer(out_path, width=info.width, height=info.height, fps=info.fps, audio=track)
     ordered = frames_in_order(map(strip.apply, planes), order, out_path.parent)
-    with closing(planes), closing(ordered), writer:
-        for frame in ordered:
-            writer.write_frame(frame)
-        if writer.frames == 0:
-            raise MediaValidationError("The video file has no frames that could be decoded.")
-    seconds = max(writer.frames / info.fps, track.shape[1] / AUDIO_RATE)
+    with closing(planes), closing(ordered), track:
+        size = {"width": info.width, "height": info.height, "fps": info.fps}
+        with Mp4Writer(out_path, **size, audio=track) as writer:
+            for frame in ordered:
+                writer.write_frame(frame)
+            if writer.frames == 0:
+                raise MediaValidationError("The video file has no frames that could be decoded.")
+    seconds = max(writer.frames / info.fps, track.length / AUDIO_RATE)
     return RenderResult(float(seconds), info.width, info.height)

@@ -3,9 +3,10 @@
 The order is a precomputed list of source indices (see ``render_timeline.frame_indices``). The
 source is decoded forward, on demand. A frame is kept only if the order shows it again after it
 was decoded (loop, bounce, held or slowed frames), and is dropped after its last use. Kept frames
-live in memory up to ``FRAME_MEMORY_BUDGET`` bytes; beyond that they go to a memory-mapped,
-already unlinked temporary file next to the output (``np.memmap``), so a long bounce costs
-disk space, not memory.
+live in memory up to ``FRAME_MEMORY_BUDGET`` bytes; beyond that they go to an already unlinked
+temporary file next to the output, written and read with ``pwrite``/``pread`` (not mapped, so
+the pages it passes through are the system's cache, not this process's memory): a long bounce
+costs disk space, not memory.
 """
 
 from __future__ import annotations
@@ -17,28 +18,30 @@ from pathlib import Path
 
 import numpy as np
 
-FRAME_MEMORY_BUDGET = 512 * 2**20
+FRAME_MEMORY_BUDGET = 64 * 2**20
 
 
 class FrameStore:
     """Frames kept for later use: in memory up to a byte budget, the rest in a spill file."""
 
-    def __init__(self, spill_dir: Path, budget: int, capacity: int) -> None:
+    def __init__(self, spill_dir: Path, budget: int) -> None:
         self._spill_dir = spill_dir
         self._budget = budget
-        self._capacity = capacity
         self._memory: dict[int, np.ndarray] = {}
         self._memory_bytes = 0
         self._slots: dict[int, int] = {}
         self._free: list[int] = []
-        self._spill: np.memmap | None = None
+        self._spill: int | None = None  # the spill file's descriptor
+        self._shape: tuple[tuple[int, ...], np.dtype] | None = None
 
     def __enter__(self) -> FrameStore:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._memory.clear()
-        self._spill = None
+        if self._spill is not None:
+            os.close(self._spill)
+            self._spill = None
 
     def __contains__(self, index: int) -> bool:
         return index in self._memory or index in self._slots
@@ -55,14 +58,17 @@ class FrameStore:
             return
         spill = self._spill_for(frame)
         slot = self._free.pop() if self._free else len(self._slots)
-        spill[slot] = frame
+        os.pwrite(spill, np.ascontiguousarray(frame).data, slot * frame.nbytes)
         self._slots[index] = slot
 
     def get(self, index: int) -> np.ndarray:
         if index in self._memory:
             return self._memory[index]
-        assert self._spill is not None
-        return self._spill[self._slots[index]]
+        assert self._spill is not None and self._shape is not None
+        shape, dtype = self._shape
+        size = int(np.prod(shape)) * dtype.itemsize
+        data = os.pread(self._spill, size, self._slots[index] * size)
+        return np.frombuffer(data, dtype).reshape(shape)
 
     def drop(self, index: int) -> None:
         if index in self._memory:
@@ -70,15 +76,11 @@ class FrameStore:
         elif index in self._slots:
             self._free.append(self._slots.pop(index))
 
-    def _spill_for(self, frame: np.ndarray) -> np.memmap:
+    def _spill_for(self, frame: np.ndarray) -> int:
         if self._spill is None:
             handle, name = tempfile.mkstemp(dir=self._spill_dir, prefix="frames-")
-            os.close(handle)
-            try:
-                shape = (self._capacity, *frame.shape)
-                self._spill = np.memmap(name, dtype=frame.dtype, mode="w+", shape=shape)
-            finally:
-                os.unlink(name)  # the mapping outlives the name; the space goes with the mapping
+            os.unlink(name)  # the open file outlives the name; the space goes when it is closed
+            self._spill, self._shape = handle, (frame.shape, frame.dtype)
         return self._spill
 
 
@@ -92,7 +94,7 @@ def frames_in_order(
     keep, last_use = _reuse_plan(order)
     decoded = 0
     current_index, current = -1, None
-    with FrameStore(spill_dir, FRAME_MEMORY_BUDGET, max(1, len(keep))) as store:
+    with FrameStore(spill_dir, FRAME_MEMORY_BUDGET) as store:
         for position, wanted in enumerate(order.tolist()):
             while decoded <= wanted:
                 frame = next(source, None)

@@ -1,11 +1,13 @@
-"""The arithmetic of a sandbox render: output lengths, frame order and audio tracks.
+"""The arithmetic of a sandbox render: output lengths, frame order and where sound plays.
 
 Pure functions over numbers and numpy arrays, so every rule of ``sync_mode`` and of Kling's
-``sound_*`` fields can be read and tested without touching a media file.
+``sound_*`` fields can be read and tested without touching a media file. Sound is described as
+spans of the inputs (never held whole), so a render reads it in small windows as it writes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -74,12 +76,35 @@ def _bounce(out: np.ndarray, source_frames: int) -> np.ndarray:
     return np.where(phase < source_frames, phase, period - phase)
 
 
-def fit_length(samples: np.ndarray, length: int) -> np.ndarray:
-    """``samples`` (channels x n) cut to ``length``, or padded with silence up to it."""
-    if samples.shape[1] >= length:
-        return samples[:, :length]
-    pad = np.zeros((samples.shape[0], length - samples.shape[1]), dtype=samples.dtype)
-    return np.concatenate([samples, pad], axis=1)
+@dataclass(frozen=True)
+class Span:
+    """Samples ``[skip, skip + count)`` of a sound, played from output sample ``at``, scaled by
+    ``gain``."""
+
+    skip: int
+    count: int
+    at: int
+    gain: float = 1.0
+
+    def window(self, start: int, end: int) -> tuple[int, int, int] | None:
+        """What this span plays in output samples ``[start, end)``: the sound's samples
+        ``[first, last)`` and where they go in the window; ``None`` when nothing."""
+        low, high = max(start, self.at), min(end, self.at + self.count)
+        if low >= high:
+            return None
+        return self.skip + low - self.at, self.skip + high - self.at, low - start
+
+
+def fitted_span(sound_samples: int, length: int) -> Span:
+    """The sound from its start, cut to ``length`` (the rest of the output is silence)."""
+    return Span(0, min(sound_samples, length), 0)
+
+
+def aligned_span(sound_samples: int, offset: int, length: int, gain: float = 1.0) -> Span:
+    """A video's own sound whose sample 0 plays at output sample ``offset`` (negative: its
+    first ``-offset`` samples come before the first frame and are dropped), cut to ``length``."""
+    skip, at = max(0, -offset), max(0, offset)
+    return Span(skip, max(0, min(sound_samples - skip, length - at)), at, gain)
 
 
 def ms_to_samples(ms: float) -> int:
@@ -87,33 +112,23 @@ def ms_to_samples(ms: float) -> int:
     return round(ms * AUDIO_RATE / 1000)
 
 
-def kling_track(
-    original: np.ndarray | None,
-    sound: np.ndarray,
+def kling_sound_span(
+    sound_samples: int,
     length: int,
     *,
     sound_start_ms: int,
     sound_end_ms: int,
     sound_insert_ms: int,
     sound_volume: float = 1.0,
-    original_audio_volume: float = 1.0,
-) -> np.ndarray:
-    """Kling's output audio: ``sound`` trimmed and inserted over the original track.
+) -> Span:
+    """Kling's inserted sound: cut to [``sound_start_ms``, ``sound_end_ms``] and placed at
+    ``sound_insert_ms`` of the video, scaled by ``sound_volume``.
 
-    ``sound`` is cut to [``sound_start_ms``, ``sound_end_ms``], placed at ``sound_insert_ms`` of
-    the video, scaled by ``sound_volume`` and added to the original audio scaled by
-    ``original_audio_volume`` (silence when the video has none). Times outside the sound or the
-    video are clamped rather than refused: checking Kling's rules is the API's job, not the
-    renderer's. The sum is clipped to [-1, 1].
+    Times outside the sound or the video are clamped rather than refused: checking Kling's rules
+    is the API's job, not the renderer's. The output (this span added to the original sound at
+    ``original_audio_volume``, see :func:`aligned_span`) is clipped to [-1, 1] when written.
     """
-    track = np.zeros((AUDIO_CHANNELS, length), dtype=np.float32)
-    if original is not None:
-        track += fit_length(original, length) * np.float32(original_audio_volume)
-    start = min(max(ms_to_samples(sound_start_ms), 0), sound.shape[1])
-    end = min(max(ms_to_samples(sound_end_ms), start), sound.shape[1])
+    start = min(max(ms_to_samples(sound_start_ms), 0), sound_samples)
+    end = min(max(ms_to_samples(sound_end_ms), start), sound_samples)
     insert = max(ms_to_samples(sound_insert_ms), 0)
-    span = max(0, min(end - start, length - insert))
-    if span:
-        inserted = sound[:, start : start + span] * np.float32(sound_volume)
-        track[:, insert : insert + span] += inserted
-    return np.clip(track, -1.0, 1.0, out=track)
+    return Span(start, max(0, min(end - start, length - insert)), insert, sound_volume)

@@ -20,6 +20,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from lipsync_core.address_guard import add_own_service, remove_own_service
 from lipsync_core.sandbox.app import create_app
 from lipsync_core.sandbox.callbacks import CallbackDispatcher
 from lipsync_core.sandbox.config import BASE_PATHS, SandboxConfig
@@ -80,6 +81,7 @@ class SandboxServer:
         self._dispatcher = CallbackDispatcher(self.state)
         self._uvicorn: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._trusted: tuple[str, int] | None = None  # this server's address, in the guard
 
     def start(self) -> SandboxServer:
         if self._thread is not None:
@@ -112,6 +114,8 @@ class SandboxServer:
         )
         self._thread.start()
         self._wait_started()
+        self._trusted = (_url_host(self.host), self.port)
+        add_own_service(*self._trusted)  # its own links (outputs, thumbnails) may be fetched
         self._dispatcher.start()
 
     def stop(self) -> None:
@@ -121,6 +125,9 @@ class SandboxServer:
         if self._uvicorn is not None and self._thread is not None:
             self._uvicorn.should_exit = True
             self._thread.join(timeout=10)
+        if self._trusted is not None:
+            remove_own_service(*self._trusted)
+            self._trusted = None
         self._dispatcher.stop()
         self.state.shutdown()
         self._final_save()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -158,8 +159,11 @@ def wait_for_callback(sandbox: SandboxServer, video_id: int, timeout: float = 10
     raise AssertionError(f"no callback for video {video_id}: {sandbox.callbacks_sent}")
 
 
-def test_a_result_over_the_size_cap_is_not_kept(httpserver: HTTPServer, tmp_path: Path) -> None:
+def test_a_result_over_the_size_cap_is_not_kept(
+    httpserver: HTTPServer, tmp_path: Path, trust_host: Callable[[str], None]
+) -> None:
     """A download larger than the cap stops, leaves no partial file, and says why."""
+    trust_host(httpserver.url_for("/"))
     httpserver.expect_request("/big.mp4").respond_with_data(b"x" * 300_000)
     destination = tmp_path / "outputs" / "job.mp4"
     with pytest.raises(DownloadError, match="larger than"):
@@ -167,8 +171,11 @@ def test_a_result_over_the_size_cap_is_not_kept(httpserver: HTTPServer, tmp_path
     assert list(destination.parent.iterdir()) == []
 
 
-def test_a_result_is_streamed_into_place(httpserver: HTTPServer, tmp_path: Path) -> None:
+def test_a_result_is_streamed_into_place(
+    httpserver: HTTPServer, tmp_path: Path, trust_host: Callable[[str], None]
+) -> None:
     """A download under the cap ends as the named file, with nothing left over."""
+    trust_host(httpserver.url_for("/"))
     httpserver.expect_request("/ok.mp4").respond_with_data(b"y" * 300_000)
     destination = tmp_path / "outputs" / "job.mp4"
     assert download(httpserver.url_for("/ok.mp4"), destination) == destination

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from unittest.mock import ANY
 
 import requests
+from pytest_httpserver import HTTPServer
 
 from lipsync_core.media import probe
 from lipsync_core.sandbox import SandboxServer
@@ -107,3 +110,36 @@ def _wait_for_sent(server: SandboxServer, count: int) -> list[tuple[str, dict, b
     while len(server.callbacks_sent) < count and time.monotonic() < deadline:
         time.sleep(0.02)
     return server.callbacks_sent
+
+
+def test_a_callback_to_an_untrusted_local_server_is_not_sent(
+    sandbox: SandboxServer, tiny: TinyMedia, httpserver: HTTPServer
+) -> None:
+    """A callback URL on this machine that is neither the app's receiver nor trusted in
+    LIPSYNC_FETCH_ALLOW gets no POST; the attempt is recorded as not ok."""
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    url = httpserver.url_for("/hook")
+    post(sandbox, "/register-video", {"video_url": tiny.video_url, "callback_url": url})
+    finish(sandbox)
+    assert _wait_for_sent(sandbox, 1) == [(url, ANY, False)]
+    assert httpserver.log == []
+
+
+def test_a_redirect_answer_to_a_callback_is_not_followed(
+    sandbox: SandboxServer,
+    tiny: TinyMedia,
+    callback_receiver: CallbackReceiver,
+    httpserver: HTTPServer,
+    trust_host: Callable[[str], None],
+) -> None:
+    """A trusted endpoint answering 307 cannot bounce the callback elsewhere: not followed,
+    recorded as not ok."""
+    trust_host(httpserver.url_for("/"))
+    httpserver.expect_request("/hook", method="POST").respond_with_data(
+        "", status=307, headers={"Location": callback_receiver.url}
+    )
+    url = httpserver.url_for("/hook")
+    post(sandbox, "/register-video", {"video_url": tiny.video_url, "callback_url": url})
+    finish(sandbox)
+    assert _wait_for_sent(sandbox, 1) == [(url, ANY, False)]
+    assert callback_receiver.received == []

@@ -196,7 +196,10 @@ def test_sound_file_may_be_base64(
         ({"original_audio_volume": -0.1}, "Invalid parameter face_choose.0.original_audio_volume"),
         ({"face_id": "7"}, "face_id 7 does not belong to this session"),
         ({"sound_file": None}, "Invalid parameter face_choose.0.sound_file: Field required"),
-        ({"sound_file": "file:///no/such.wav"}, "The sound_file file /no/such.wav does not exist."),
+        (
+            {"sound_file": "file:///no/such.wav"},
+            "The sound_file was not read. The file such.wav is not in this app's uploads folder",
+        ),
         ({"sound_file": "@@not audio@@"}, "The sound_file is neither a URL nor valid base64 data."),
     ],
 )

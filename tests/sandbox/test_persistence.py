@@ -183,11 +183,12 @@ def stalled_url() -> Iterator[str]:
 
 
 def test_a_render_still_queued_at_stop_runs_after_the_restart(
-    tmp_path: Path, tiny: TinyMedia
+    tmp_path: Path, tiny: TinyMedia, trust_host: Callable[[str], None]
 ) -> None:
     """With the only worker stuck on a download, a queued render is dropped at stop, then runs."""
     config = persistent_config(tmp_path, render_workers=1, download_timeout_seconds=2.0)
     with stalled_url() as stalled, SandboxServer(config) as first:
+        trust_host(stalled)  # a local server the guard lets through, as a deployment would
         stuck = AusyncLabClient(KEY, first.base_urls["ausynclab"]).generate_lipsync_v2(
             stalled, tiny.audio_url
         )
@@ -276,8 +277,9 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
 
 
 @pytest.fixture
-def held_receiver() -> Iterator[HeldReceiver]:
+def held_receiver(trust_host: Callable[[str], None]) -> Iterator[HeldReceiver]:
     receiver = HeldReceiver()
+    trust_host(receiver.url)
     yield receiver
     receiver.close()
 

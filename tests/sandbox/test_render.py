@@ -22,9 +22,11 @@ from lipsync_core.sandbox.render import (
     thumbnail,
 )
 from lipsync_core.sandbox.render_timeline import (
-    fit_length,
+    Span,
+    aligned_span,
+    fitted_span,
     frame_indices,
-    kling_track,
+    kling_sound_span,
     output_seconds,
 )
 
@@ -364,7 +366,7 @@ def test_bounce_spilled_to_disk_plays_the_same(inputs: Inputs, monkeypatch) -> N
 def test_frame_store_spills_past_its_budget_and_reuses_slots(tmp_path: Path) -> None:
     """Frames past the memory budget go to disk, come back intact, and free their slot."""
     frames = [np.full((6, 4), index, np.uint8) for index in range(5)]
-    with render_frames.FrameStore(tmp_path, budget=2 * 24, capacity=5) as store:
+    with render_frames.FrameStore(tmp_path, budget=2 * 24) as store:
         for index, frame in enumerate(frames):
             store.put(index, frame)
         assert store.spilled == 3
@@ -568,22 +570,43 @@ def test_output_seconds(sync_mode: str, video: float, audio: float, expected: fl
     assert output_seconds(sync_mode, video, audio) == expected
 
 
-def test_fit_length_trims_or_pads_with_silence() -> None:
-    """Audio is cut to the length, or zero-padded up to it."""
-    samples = np.ones((2, 4), np.float32)
-    assert fit_length(samples, 2).tolist() == [[1, 1], [1, 1]]
-    assert fit_length(samples, 6).tolist() == [[1, 1, 1, 1, 0, 0]] * 2
+@pytest.mark.parametrize(
+    ("sound", "length", "expected"), [(4, 2, Span(0, 2, 0)), (4, 6, Span(0, 4, 0))]
+)
+def test_a_fitted_sound_is_cut_to_the_length_or_followed_by_silence(
+    sound: int, length: int, expected: Span
+) -> None:
+    """Audio plays from its start, cut to the output's length (the rest is silence)."""
+    assert fitted_span(sound, length) == expected
 
 
-def test_kling_track_clamps_times_outside_the_sound_and_the_video() -> None:
+@pytest.mark.parametrize(
+    ("offset", "expected"),
+    [(100, Span(0, 900, 100, 0.5)), (-100, Span(100, 900, 0, 0.5)), (0, Span(0, 1000, 0, 0.5))],
+    ids=["starts-later", "starts-earlier", "together"],
+)
+def test_a_videos_own_sound_is_aligned_to_its_first_frame(offset: int, expected: Span) -> None:
+    """Sound starting after the first frame is delayed; before it, its head is dropped."""
+    assert aligned_span(1000, offset, 1000, 0.5) == expected
+
+
+def test_kling_sound_clamps_times_outside_the_sound_and_the_video() -> None:
     """An end past the sound and an insert running past the video are cut, not refused."""
-    sound = np.full((2, 48_000), 0.5, np.float32)  # 1 s
-    track = kling_track(
-        None, sound, 48_000, sound_start_ms=500, sound_end_ms=9000, sound_insert_ms=750
+    span = kling_sound_span(
+        48_000, 48_000, sound_start_ms=500, sound_end_ms=9000, sound_insert_ms=750
     )
-    assert track.shape == (2, 48_000)
-    assert not track[:, :36_000].any()
-    assert (track[:, 36_000:] == 0.5).all()
+    assert span == Span(skip=24_000, count=12_000, at=36_000)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [(0, 100, None), (100, 200, (10, 60, 50)), (160, 300, (20, 80, 0)), (220, 300, None)],
+)
+def test_a_span_tells_what_it_plays_in_a_window(
+    start: int, end: int, expected: tuple[int, int, int] | None
+) -> None:
+    """Samples 10-80 played from output sample 150: what falls in each window, and where."""
+    assert Span(10, 70, 150).window(start, end) == expected
 
 
 def test_caption_text_is_the_documented_sentence() -> None:

@@ -107,11 +107,43 @@ def test_common_audio_formats_are_probed(
     assert not info.has_video
 
 
-def test_probe_accepts_a_file_url(small_clip: Path) -> None:
-    """A ``file://`` URL is probed like the path it names."""
-    info = probe(small_clip.as_uri())
-    assert info.source == small_clip.as_uri()
+def test_probe_accepts_a_file_url_in_the_uploads(
+    small_clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``file://`` URL of a file in the uploads folder is probed like the path it names."""
+    monkeypatch.setenv("LIPSYNC_DATA_DIR", str(tmp_path))
+    (tmp_path / "uploads").mkdir()
+    upload = tmp_path / "uploads" / "clip.mp4"
+    upload.write_bytes(small_clip.read_bytes())
+    info = probe(upload.as_uri())
+    assert info.source == upload.as_uri()
     assert info.width == 320
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("beside", "The file clip.mp4 is not in this app's uploads folder"),
+        ("passwd", "The file passwd is not in this app's uploads folder"),
+        ("missing", "The file gone.mp4 does not exist."),
+    ],
+)
+def test_probe_reads_no_file_url_outside_the_uploads(
+    small_clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, message: str
+) -> None:
+    """A ``file://`` link to a file outside the uploads (the job database's folder, the system's
+    files) is refused without being read; a missing upload is named."""
+    monkeypatch.setenv("LIPSYNC_DATA_DIR", str(tmp_path))
+    (tmp_path / "uploads").mkdir()
+    beside = tmp_path / "clip.mp4"
+    beside.write_bytes(small_clip.read_bytes())
+    url = {
+        "beside": beside.as_uri(),
+        "passwd": "file:///etc/passwd",
+        "missing": (tmp_path / "uploads" / "gone.mp4").as_uri(),
+    }[where]
+    with pytest.raises(MediaValidationError, match=re.escape(message)):
+        probe(url)
 
 
 @pytest.mark.parametrize("faststart", [False, True], ids=["index-at-end", "index-at-start"])
@@ -287,6 +319,14 @@ def test_an_allowed_loopback_host_is_probed(range_server: RangeServer, entry: st
     """``allowed_hosts`` takes ``host:port`` or a bare host."""
     allowed = [entry.format(address=range_server.address)]
     assert probe(range_server.url("small.mp4"), allowed_hosts=allowed).width == 320
+
+
+def test_a_host_trusted_in_the_setting_is_probed(
+    range_server: RangeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The probe honours ``LIPSYNC_FETCH_ALLOW`` like every other server-side fetch."""
+    monkeypatch.setenv("LIPSYNC_FETCH_ALLOW", f"media.example, {range_server.address}")
+    assert probe(range_server.url("small.mp4")).width == 320
 
 
 @pytest.mark.parametrize(
