@@ -31,6 +31,7 @@ DEBIAN_BINARIES = "/usr/lib/postgresql/*/bin"
 SERVER_USER_FOR_ROOT = "postgres"
 SUPERUSER = "postgres"
 MEMORY_FOLDER = Path("/dev/shm")
+MEMORY_NEEDED_BYTES = 1 << 30
 START_ATTEMPTS = 3
 # From PostgreSQL 15, CREATE DATABASE copies the template through the WAL by default; copying
 # its files is several times faster for a small template on a cluster that never syncs.
@@ -71,7 +72,7 @@ def _debian_binaries() -> list[Path]:
 
 
 def _server_user() -> pwd.struct_passwd | None:
-    """The unprivileged user to run the server as: ``postgres`` under root, else nobody else."""
+    """Whom the server runs as under root: ``postgres``; anyone else runs it as themselves."""
     if os.geteuid() != 0:
         return None
     try:
@@ -81,6 +82,14 @@ def _server_user() -> pwd.struct_passwd | None:
             f"running as root, and there is no {SERVER_USER_FOR_ROOT!r} user to run the server "
             f"as: {INSTALL_HINT}"
         ) from None
+
+
+def _memory_folder() -> Path | None:
+    """``/dev/shm`` when it is there, writable and roomy (Docker's default 64 MB is not)."""
+    if not (MEMORY_FOLDER.is_dir() and os.access(MEMORY_FOLDER, os.W_OK)):
+        return None
+    room = os.statvfs(MEMORY_FOLDER)
+    return MEMORY_FOLDER if room.f_bavail * room.f_frsize >= MEMORY_NEEDED_BYTES else None
 
 
 def _free_port() -> int:
@@ -118,9 +127,7 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         """Make the cluster in a new temporary folder and start it; on failure, leave nothing."""
         self._user = _server_user()
-        in_memory = MEMORY_FOLDER.is_dir() and os.access(MEMORY_FOLDER, os.W_OK)
-        folder = MEMORY_FOLDER if in_memory else None
-        self.root = Path(tempfile.mkdtemp(prefix="lipsync-postgres-", dir=folder))
+        self.root = Path(tempfile.mkdtemp(prefix="lipsync-postgres-", dir=_memory_folder()))
         try:
             if self._user is not None:
                 os.chown(self.root, self._user.pw_uid, self._user.pw_gid)
@@ -166,14 +173,21 @@ class PostgresServer:
             if self.process.poll() is not None:
                 return False
             try:
-                url = self.url("postgres", "postgresql")
-                with psycopg.connect(url, connect_timeout=2) as connection:
-                    self.version = connection.info.server_version
+                if self._answers():
                     return True
             except psycopg.OperationalError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         self._end_process()
         return False
+
+    def _answers(self) -> bool:
+        """Whether this cluster answers on ``self.port`` (not another server that holds it)."""
+        url = self.url("postgres", "postgresql")
+        with psycopg.connect(url, connect_timeout=2) as connection:
+            row = connection.execute("SELECT current_setting('data_directory')").fetchone()
+            self.version = connection.info.server_version
+        return row is not None and Path(row[0]).resolve() == self.data_dir.resolve()
 
     def stop(self) -> None:
         self._end_process()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -122,7 +123,7 @@ def in_processes(urls: list[str]) -> list[str]:
     for process in processes:
         process.start()
     try:
-        return [outcomes.get(timeout=READY_TIMEOUT_S) for _ in range(WORKERS * len(urls))]
+        return collect(outcomes, WORKERS * len(urls), lambda: any(p.is_alive() for p in processes))
     finally:
         for process in processes:
             process.join(timeout=30)
@@ -139,7 +140,23 @@ def in_threads(urls: list[str]) -> list[str]:
     ]
     for thread in threads:
         thread.start()
-    return [outcomes.get(timeout=READY_TIMEOUT_S) for _ in range(WORKERS * len(urls))]
+    return collect(outcomes, WORKERS * len(urls), lambda: any(t.is_alive() for t in threads))
+
+
+def collect(outcomes: Any, expected: int, running: Callable[[], bool]) -> list[str]:
+    """The workers' outcomes as they come, until all are in, or none came for ``READY_TIMEOUT_S``,
+    or none is left after every worker ended."""
+    found: list[str] = []
+    last, ended = time.monotonic(), False
+    while len(found) < expected:
+        try:
+            found.append(outcomes.get(timeout=1))
+            last = time.monotonic()
+        except queue.Empty:
+            if ended or time.monotonic() - last > READY_TIMEOUT_S:
+                break
+            ended = not running()
+    return found
 
 
 @pytest.mark.parametrize("start_all", [in_processes, in_threads], ids=["processes", "threads"])
