@@ -1,5 +1,5 @@
 """A throwaway PostgreSQL cluster for the tests: Debian's server binaries, a temporary folder, a
-free port on 127.0.0.1, and a fresh database per test.
+free port on 127.0.0.1, a random password, and a fresh database per test.
 
 PostgreSQL refuses to run as root, so under root (CI) ``initdb`` and ``postgres`` run as the
 ``postgres`` system user that Debian's package creates; under anyone else they run as that user.
@@ -14,6 +14,7 @@ import itertools
 import os
 import pwd
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -106,6 +107,7 @@ class PostgresServer:
     root: Path | None = None
     port: int = 0
     version: int = 0
+    password: str = field(default_factory=lambda: secrets.token_hex(16))
     process: subprocess.Popen[bytes] | None = None
     _user: pwd.struct_passwd | None = None
     _log: IO[bytes] | None = None
@@ -122,16 +124,20 @@ class PostgresServer:
         return self.root / "server.log"
 
     def url(self, database: str = "postgres", driver: str = "postgresql+psycopg") -> str:
-        return f"{driver}://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+        return f"{driver}://{SUPERUSER}:{self.password}@127.0.0.1:{self.port}/{database}"
 
     def start(self) -> PostgresServer:
         """Make the cluster in a new temporary folder and start it; on failure, leave nothing."""
         self._user = _server_user()
         self.root = Path(tempfile.mkdtemp(prefix="lipsync-postgres-", dir=_memory_folder()))
         try:
+            password_file = self.root / "password"
+            password_file.write_text(self.password)
             if self._user is not None:
-                os.chown(self.root, self._user.pw_uid, self._user.pw_gid)
-            self._run([str(self.binaries / "initdb"), *self._initdb_options()])
+                for path in (self.root, password_file):
+                    os.chown(path, self._user.pw_uid, self._user.pw_gid)
+            self._run([str(self.binaries / "initdb"), *self._initdb_options(password_file)])
+            password_file.unlink()
             with (self.data_dir / "postgresql.conf").open("a") as conf:
                 conf.writelines(f"{name} = {value}\n" for name, value in SETTINGS.items())
             self._log = self.log_path.open("ab")
@@ -145,14 +151,16 @@ class PostgresServer:
             self.stop()
             raise
 
-    def _initdb_options(self) -> list[str]:
+    def _initdb_options(self, password_file: Path) -> list[str]:
         return [
             "--pgdata",
             str(self.data_dir),
             "--username",
             SUPERUSER,
+            "--pwfile",
+            str(password_file),
             "--auth",
-            "trust",
+            "scram-sha-256",
             "--encoding",
             "UTF8",
             "--locale",
