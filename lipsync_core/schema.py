@@ -148,8 +148,9 @@ def migrate(engine: Engine) -> int:
     """Apply every migration newer than the database's version, each in its own transaction
     holding the database's migration lock; returns the version reached."""
     with engine.connect() as connection:
-        if current_version(connection) >= SCHEMA_VERSION:
-            return current_version(connection)
+        found = current_version(connection)
+    if found >= SCHEMA_VERSION:
+        return found
     for migration in MIGRATIONS:
         with migration_lock(engine) as connection:
             schema_version.create(connection, checkfirst=True)
