@@ -4,7 +4,8 @@ free port on 127.0.0.1, a random password, and a fresh database per test.
 PostgreSQL refuses to run as root, so under root (CI) ``initdb`` and ``postgres`` run as the
 ``postgres`` system user that Debian's package creates; under anyone else they run as that user.
 The cluster trades durability for speed (in memory under ``/dev/shm`` where there is one,
-``fsync=off``): it lives only as long as the test run.
+``fsync=off``): it lives only as long as the test run. A run killed before it could stop the
+server takes the server with it (a parent-death signal), and the next run removes its folder.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ SERVER_USER_FOR_ROOT = "postgres"
 SUPERUSER = "postgres"
 MEMORY_FOLDER = Path("/dev/shm")
 MEMORY_NEEDED_BYTES = 1 << 30
+FOLDER_PREFIX = "lipsync-postgres-"
+STALE_AFTER_S = 600.0
 START_ATTEMPTS = 3
 # From PostgreSQL 15, CREATE DATABASE copies the template through the WAL by default; copying
 # its files is several times faster for a small template on a cluster that never syncs.
@@ -93,6 +96,25 @@ def _memory_folder() -> Path | None:
     return MEMORY_FOLDER if room.f_bavail * room.f_frsize >= MEMORY_NEEDED_BYTES else None
 
 
+def _remove_stale_folders(parent: Path) -> None:
+    """Remove the folders of earlier runs that were killed: not new, and no server in them."""
+    for folder in parent.glob(f"{FOLDER_PREFIX}*"):
+        try:
+            young = time.time() - folder.stat().st_mtime < STALE_AFTER_S
+            if young or (folder / "data" / "postmaster.pid").exists():
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _dies_with_this_process(command: list[str]) -> list[str]:
+    """``command`` behind util-linux's ``setpriv``, where there is one, so that the server gets
+    a fast shutdown (SIGINT) if this process dies without stopping it."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "INT", "--", *command] if setpriv else command
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -129,7 +151,9 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         """Make the cluster in a new temporary folder and start it; on failure, leave nothing."""
         self._user = _server_user()
-        self.root = Path(tempfile.mkdtemp(prefix="lipsync-postgres-", dir=_memory_folder()))
+        parent = _memory_folder() or Path(tempfile.gettempdir())
+        _remove_stale_folders(parent)
+        self.root = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX, dir=parent))
         try:
             password_file = self.root / "password"
             password_file.write_text(self.password)
@@ -174,7 +198,10 @@ class PostgresServer:
         command = [str(self.binaries / "postgres"), "-D", str(self.data_dir), "-p", str(self.port)]
         command += ["-c", f"unix_socket_directories={self.root}"]
         self.process = subprocess.Popen(
-            command, stdout=self._log, stderr=subprocess.STDOUT, **self._as_server_user()
+            _dies_with_this_process(command),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            **self._as_server_user(),
         )
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
