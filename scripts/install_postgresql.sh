@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Debian's PostgreSQL server for the database tests, which start a throwaway cluster of
-# their own (tests/postgres_server.py); no server is configured or kept running for them.
+# their own (tests/postgres_server.py) from its binaries; they never use the package's service.
 set -euo pipefail
 if compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
   exit 0
