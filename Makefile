@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-dev chromium lint bench
+.PHONY: run test setup setup-dev chromium postgresql lint bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,11 +21,14 @@ run: setup
 chromium:
 	bash scripts/install_chromium.sh
 
+postgresql:
+	bash scripts/install_postgresql.sh
+
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup-dev chromium lint
+test: setup-dev chromium postgresql lint
 	$(BIN)/pytest
 
 bench: setup-dev

@@ -1,13 +1,17 @@
-"""Shared fixtures: one embedded sandbox per test session, and the shipped sample media.
+"""Shared fixtures: one embedded sandbox per test session, the shipped sample media, and the
+job history's database on SQLite and on a real PostgreSQL server.
 
 ``sandbox`` hands a test the session's server freshly reset and, at teardown, fails the test if
 anything was raised inside the server's threads during it (pytest-httpserver's habit).
 ``trust_host`` lets a test's local server through the address guard, as a deployment names a
-trusted host in ``LIPSYNC_FETCH_ALLOW``.
+trusted host in ``LIPSYNC_FETCH_ALLOW``. ``database_url`` runs a test once per database: a new
+SQLite file, then a new database on the session's PostgreSQL cluster (started on first use, see
+``tests/postgres_server.py``).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,9 +20,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from lipsync_core.sandbox import SandboxConfig, SandboxServer
+from tests.postgres_server import PostgresServer
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 TEST_JOB_SECONDS = 1.0
+DATABASES = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +76,49 @@ def trust_host(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
         monkeypatch.setenv("LIPSYNC_FETCH_ALLOW", ",".join(filter(None, [current, entry])))
 
     return trust
+
+
+@pytest.fixture(scope="session")
+def postgresql_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL cluster of this test run only, on a free port of 127.0.0.1."""
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=DATABASES)
+def database(request: pytest.FixtureRequest) -> str:
+    """Which database a test runs on: each test using it runs on SQLite, then on PostgreSQL.
+
+    A test that checks something only SQLite has narrows it with
+    ``@pytest.mark.parametrize("database", ["sqlite"])`` and says why in its docstring.
+    """
+    return str(request.param)
+
+
+@pytest.fixture
+def make_database_url(
+    database: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[], str]]:
+    """Makes the URLs of new, empty databases of that kind: SQLite files in ``tmp_path``, or
+    databases on the session's PostgreSQL cluster (dropped at teardown)."""
+    if database == "sqlite":
+        paths = (tmp_path / f"history-{n}" / "lipsync.db" for n in itertools.count())
+        yield lambda: f"sqlite:///{next(paths)}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgresql_server")
+    names: list[str] = []
+
+    def make() -> str:
+        names.append(server.create_database())
+        return server.url(names[-1])
+
+    yield make
+    for name in names:
+        server.drop_database(name)
+
+
+@pytest.fixture
+def database_url(make_database_url: Callable[[], str]) -> str:
+    """The URL of an empty database (SQLite, then PostgreSQL: see ``database``)."""
+    return make_database_url()

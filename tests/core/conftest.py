@@ -1,5 +1,6 @@
 """Real media written with PyAV into temporary folders, a real HTTP server that counts bytes, and
-job services over a real SQLite file that run on the embedded sandbox and its clock.
+job services over a real database (SQLite, then PostgreSQL: ``database_url``) that run on the
+embedded sandbox and its clock.
 """
 
 from __future__ import annotations
@@ -196,9 +197,14 @@ def small_media(media_dir: Path) -> JobInputs:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Every provider on the sandbox, with the data folder (and its database) in ``tmp_path``."""
-    environ = {"LIPSYNC_SANDBOX": "on", "LIPSYNC_DATA_DIR": str(tmp_path / "data")}
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Every provider on the sandbox, the data folder in ``tmp_path``, the history in an empty
+    database (each test runs on SQLite and on PostgreSQL)."""
+    environ = {
+        "LIPSYNC_SANDBOX": "on",
+        "LIPSYNC_DATA_DIR": str(tmp_path / "data"),
+        "LIPSYNC_DATABASE_URL": database_url,
+    }
     return load_settings(environ, secrets_path=None)
 
 
@@ -209,7 +215,7 @@ def sandbox_now(sandbox: SandboxServer) -> datetime:
 
 @pytest.fixture
 def make_service(sandbox: SandboxServer, settings: Settings) -> Iterator[MakeService]:
-    """A new service (as after a restart) over the same database file, on the sandbox clock.
+    """A new service (as after a restart) over the same database, on the sandbox clock.
 
     ``timeout`` is the clients' HTTP timeout; other keywords go to :class:`JobService`.
     Every service made is closed at teardown.

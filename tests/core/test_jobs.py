@@ -237,13 +237,14 @@ def test_past_its_deadline_a_running_job_keeps_running_with_a_note(
 
 
 def test_a_local_file_for_a_live_provider_needs_a_public_address(
-    tmp_path: Path, small_media: JobInputs
+    tmp_path: Path, small_media: JobInputs, database_url: str
 ) -> None:
     """Without LIPSYNC_PUBLIC_BASE_URL a live provider cannot fetch a file from this computer."""
     environ = {
         "AUSYNCLAB_API_KEY": "live-key",
         "LIPSYNC_SANDBOX": "off",
         "LIPSYNC_DATA_DIR": str(tmp_path),
+        "LIPSYNC_DATABASE_URL": database_url,
     }
     settings = load_settings(environ, secrets_path=None)
     service = JobService(JobStore(settings.database_url), client_factories(settings), settings)

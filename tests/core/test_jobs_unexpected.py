@@ -38,8 +38,12 @@ class ManualClock:
         self.now += timedelta(seconds=seconds)
 
 
-def live_settings(tmp_path: Path, base_url: str) -> Settings:
-    environ = {"LIPSYNC_SANDBOX": "off", "LIPSYNC_DATA_DIR": str(tmp_path)}
+def live_settings(tmp_path: Path, base_url: str, database_url: str) -> Settings:
+    environ = {
+        "LIPSYNC_SANDBOX": "off",
+        "LIPSYNC_DATA_DIR": str(tmp_path),
+        "LIPSYNC_DATABASE_URL": database_url,
+    }
     for provider in ("AUSYNCLAB", "KLING", "TWINSYNC"):
         environ[f"{provider}_API_KEY"] = "live-key"
         environ[f"{provider}_BASE_URL"] = base_url
@@ -97,12 +101,18 @@ POLICY = PollPolicy(give_up_after=1800.0)
     ],
 )
 def test_an_unknown_state_is_waited_out_then_stops_the_job_in_plain_words(
-    httpserver: HTTPServer, tmp_path: Path, provider: str, model: str, serve, provider_id: str
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    database_url: str,
+    provider: str,
+    model: str,
+    serve,
+    provider_id: str,
 ) -> None:
     """An unknown state is checked again with back-off, saying so on the card; only after the
     give-up time does the job fail, saying the provider may still be running it, with its id."""
     serve(httpserver)
-    settings = live_settings(tmp_path, httpserver.url_for("").rstrip("/"))
+    settings = live_settings(tmp_path, httpserver.url_for("").rstrip("/"), database_url)
     clock = ManualClock()
     service = JobService(
         JobStore(settings.database_url), client_factories(settings), settings, clock=clock,

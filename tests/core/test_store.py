@@ -1,18 +1,15 @@
-"""The job history in a real SQLite file: schema version, idempotency, versions, pages, filters."""
+"""The job history in a real database (SQLite and PostgreSQL): idempotency, versions, pages,
+filters."""
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from lipsync_core.flows.model import Job, JobState, Stage
-from lipsync_core.schema import SCHEMA_VERSION
 from lipsync_core.store import JobFilter, JobStore
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -31,51 +28,11 @@ def make_job(**fields: object) -> Job:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "history" / "lipsync.db"
-
-
-@pytest.fixture
-def store(db_path: Path) -> Iterator[JobStore]:
-    store = JobStore(f"sqlite:///{db_path}")
+def store(database_url: str) -> Iterator[JobStore]:
+    """A store over an empty database (SQLite, then PostgreSQL)."""
+    store = JobStore(database_url)
     yield store
     store.close()
-
-
-def test_a_new_database_records_its_schema_version(store: JobStore, db_path: Path) -> None:
-    """Opening an empty database applies every migration and records the version reached."""
-    assert store.schema_version() == SCHEMA_VERSION
-    with sqlite3.connect(db_path) as connection:
-        rows = connection.execute("SELECT version, description FROM schema_version").fetchall()
-    assert rows == [(1, "jobs and comparison groups")]
-
-
-def test_opening_again_applies_no_migration_twice(store: JobStore, db_path: Path) -> None:
-    """A second process opening the same file finds the schema current and keeps the jobs."""
-    store.insert(make_job())
-    again = JobStore(f"sqlite:///{db_path}")
-    assert again.schema_version() == SCHEMA_VERSION
-    assert again.count() == 1
-    with sqlite3.connect(db_path) as connection:
-        assert connection.execute("SELECT count(*) FROM schema_version").fetchone() == (1,)
-    again.close()
-
-
-def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(store: JobStore) -> None:
-    """Pages read while the refresher writes: WAL journal, and a lock is waited out."""
-    with store.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
-
-
-def test_the_jobs_table_has_the_indexes_the_pages_use(store: JobStore) -> None:
-    """State, provider, creation time and group are indexed; the idempotency key is unique."""
-    indexes = {ix["name"]: ix for ix in sa.inspect(store.engine).get_indexes("jobs")}
-    assert indexes["ix_jobs_state_created_at"]["column_names"] == ["state", "created_at"]
-    assert indexes["ix_jobs_provider_created_at"]["column_names"] == ["provider", "created_at"]
-    assert indexes["ix_jobs_created_at"]["column_names"] == ["created_at"]
-    assert indexes["ix_jobs_group_id"]["column_names"] == ["group_id"]
-    assert indexes["ix_jobs_idempotency_key"]["unique"]
 
 
 def test_a_job_comes_back_as_it_was_saved(store: JobStore) -> None:
