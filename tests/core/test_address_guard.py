@@ -33,7 +33,7 @@ def test_the_sandbox_is_trusted_while_it_runs_and_only_then(tmp_path: Path) -> N
 
 def test_the_receiver_is_trusted_while_it_runs_and_only_then(tmp_path: Path) -> None:
     """The receiver (where the embedded sandbox sends AusyncLab's callbacks) is trusted too."""
-    receiver = Receiver(tmp_path, lambda payload: None).start()
+    receiver = Receiver(tmp_path, lambda job_id, payload: None, lambda: b"test-secret").start()
     url = receiver.callback_url
     try:
         assert checked_target(url).port == receiver.port
