@@ -20,7 +20,7 @@ import numpy as np
 from lipsync_core.media.frame_sampling import frames_per_second, grey_of, rotation_of, upright
 
 KEEP_EVERY_S = 0.5
-CHANGED_LEVELS = 16
+CHANGED_LEVELS = 8
 BLUR = (5, 5)
 
 

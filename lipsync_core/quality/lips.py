@@ -36,6 +36,8 @@ FACE_SCORE = 0.5
 # this share of the box height.
 BOX_TO_CENTRE = 0.08
 SEARCH_EVERY_S = 0.2
+# A crop narrower than this (pixels) is no face the model can read.
+MIN_SIDE = 16
 
 UPPER_LIP, LOWER_LIP = 0, 17
 RIGHT_EYE, LEFT_EYE = 33, 263
@@ -149,10 +151,11 @@ class LipReader:
             if self._crop is None:
                 return None
         points, score = landmarks(picture, self._crop)
-        if score < FACE_SCORE:
+        following = crop_around(points)
+        if score < FACE_SCORE or following.side < MIN_SIDE:
             self._crop = None
             return None
-        self._crop = crop_around(points)
+        self._crop = following
         return reading_of(points, picture.shape[1], picture.shape[0])
 
     def _search(self, grey: np.ndarray, scale: float) -> Crop | None:

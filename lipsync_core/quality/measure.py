@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from lipsync_core.media.frame_sampling import (
@@ -35,7 +36,7 @@ MIN_SOUND_S = 1.0
 # Pictures taller than this are read at this height (faces stay well above the model's 192 px).
 MAX_LINES = 1080
 DECODED_AHEAD = 8
-READ_ERRORS = (av.FFmpegError, OSError, ValueError, EOFError)
+READ_ERRORS = (av.FFmpegError, OSError, ValueError, EOFError, cv2.error)
 
 
 class _Unmeasurable(Exception):

@@ -32,8 +32,9 @@ class SyncReport:
     ``largest_face_ratio``: the face's largest height (forehead to chin) over the picture's;
     ``outside_mouth_change``: with a source video, the share of the picture outside the lower
     face (nose tip to chin, cheek to cheek) whose brightness differs from the source's by more
-    than 16 of 255 grey levels, averaged over two frames a second (0: untouched; a blurred or
-    shifted picture gives much more); ``None`` without a source.
+    than 8 of 255 grey levels (both blurred over 5 pixels first), averaged over two frames a
+    second: about 0.001 for an untouched picture re-encoded, 0.2 or more for a picture blurred,
+    shifted by a few pixels or recoloured; ``None`` without a source.
 
     ``reason``: why nothing could be measured, in one sentence (``None`` when measured);
     ``notes``: sentences about parts that could not be measured. ``method`` names the way of
