@@ -81,13 +81,16 @@ def speed() -> None:
     runs = [_in_fresh_process(path) for _ in range(RUNS)]
     wall = statistics.median(r["wall"] for r in runs)
     cpu = statistics.median(r["cpu"] for r in runs)
-    print(f"cores: {os.cpu_count()}; {path.relative_to(ROOT)}: 10 s, 1280×720, 25 fps, H.264")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"cores: {os.cpu_count()}, load average {load} (other work on the machine)")
+    print(f"{path.relative_to(ROOT)}: 10 s, 1280×720, 25 fps, H.264")
     print(
         f"  measure_sync: {wall:5.2f} s wall ({wall / 10:.2f}× the clip's duration), "
         f"{cpu:5.2f} s CPU, median of {RUNS} fresh processes"
     )
+    peaks = ", ".join(f"{r['peak_mb']:.0f}" for r in runs)
     print(
-        f"  memory: peak {max(r['peak_mb'] for r in runs):.0f} MB resident, of which "
+        f"  memory: peak {peaks} MB resident, of which "
         f"{statistics.median(r['before_mb'] for r in runs):.0f} MB before measuring "
         "(Python, PyAV, OpenCV, NumPy loaded)"
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,11 +144,11 @@ class LipReader:
         self._search_every = max(1, round(SEARCH_EVERY_S * fps))
         self._since_search = self._search_every
 
-    def read(self, picture: np.ndarray, grey: np.ndarray) -> Reading | None:
-        """The face in ``picture`` (upright BGR), or ``None``; ``grey`` is its small grey copy
-        for the cascade."""
+    def read(self, picture: np.ndarray, grey: Callable[[], np.ndarray]) -> Reading | None:
+        """The face in ``picture`` (upright BGR), or ``None``; ``grey`` gives its small grey copy
+        for the cascade (asked for only when the face must be searched)."""
         if self._crop is None:
-            self._crop = self._search(grey, picture.shape[0] / grey.shape[0])
+            self._crop = self._search(grey, picture.shape[0])
             if self._crop is None:
                 return None
         points, score = landmarks(picture, self._crop)
@@ -158,13 +159,15 @@ class LipReader:
         self._crop = following
         return reading_of(points, picture.shape[1], picture.shape[0])
 
-    def _search(self, grey: np.ndarray, scale: float) -> Crop | None:
+    def _search(self, grey: Callable[[], np.ndarray], height: int) -> Crop | None:
         """The largest face the cascade finds, at most every ``SEARCH_EVERY_S``."""
         if self._since_search < self._search_every:
             self._since_search += 1
             return None
         self._since_search = 1
-        boxes = detect_faces(self._cascade, grey)
+        small = grey()
+        scale = height / small.shape[0]
+        boxes = detect_faces(self._cascade, small)
         if not boxes:
             return None
         x, y, w, h = max(boxes, key=lambda box: box[3])
