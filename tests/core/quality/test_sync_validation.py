@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import pytest
 
 from lipsync_core.quality import SyncReport, measure_sync
@@ -41,10 +42,16 @@ def _build_and_measure(clip: TalkingClip, folder: Path) -> Measured:
 
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Measured]:
-    """Every clip of the set, made and measured two at a time (one per core)."""
+    """Every clip of the set, made and measured two at a time (one per core, so OpenCV's own
+    threads are turned off meanwhile: on 2 cores they cost more CPU than they save)."""
     folder = tmp_path_factory.mktemp("talking")
-    with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(lambda clip: _build_and_measure(clip, folder), MOVING + STILL))
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda clip: _build_and_measure(clip, folder), MOVING + STILL))
+    finally:
+        cv2.setNumThreads(threads)
     return {result.clip.name: result for result in results}
 
 
