@@ -8,7 +8,8 @@ the process's memory just before measuring (Python and the libraries loaded) is 
 it. Wall time depends on what else the machine runs, so CPU time (all threads) is printed too:
 on free cores the wall time should not exceed it (nothing waits on a disk or a network). Each
 is printed with OpenCV's default threads and with ``cv2.setNumThreads(1)`` (what a process that
-only measures can set: on 2 cores OpenCV's own threads cost more CPU than they save).
+only measures can set): one thread spent less CPU under a heavy load (2.9 s against 4.0 s at
+a load average of about 17), about as much on a quieter machine, and took longer.
 
 The table lists every clip of the validation set with its true offset (audio ahead of the lips:
 +), the measured offset, confidence and mouth_moves, and the same clip measured by the simpler

@@ -42,8 +42,8 @@ def _build_and_measure(clip: TalkingClip, folder: Path) -> Measured:
 
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Measured]:
-    """Every clip of the set, made and measured two at a time (one per core, so OpenCV's own
-    threads are turned off meanwhile: on 2 cores they cost more CPU than they save)."""
+    """Every clip of the set, made and measured two at a time (one per core; OpenCV's own
+    threads are turned off meanwhile, as the two clips already keep both cores busy)."""
     folder = tmp_path_factory.mktemp("talking")
     threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
