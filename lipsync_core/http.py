@@ -328,7 +328,8 @@ class Transport:
         )
         if content is None:
             limit = self.max_answer_bytes // (1024 * 1024)
-            raise self.unexpected(answer, f"an answer larger than {limit} MB")
+            message = f"{self.name} sent an answer larger than {limit} MB (HTTP {answer.status})."
+            raise self.error(UnexpectedResponseError, message, answer)
         return answer
 
     def _unavailable(self, cls: type[ProviderError], exc: Exception) -> ProviderError:
