@@ -7,7 +7,7 @@ again (it may have created a paid job); a POST whose connection could not even b
 because nothing was sent.
 
 Whatever a provider sends comes back as an ``Answer`` (status, headers, the whole body, at most
-``MAX_ANSWER_BYTES``), which the provider modules read. ``Transport.json_body`` is the one place
+``MAX_ANSWER_BYTES``), which the provider modules read. ``Transport.body`` is the one place
 a body becomes data: JSON only (no ``NaN``/``Infinity``, no number that is not finite), at most
 ``MAX_JSON_DEPTH`` levels, every string made storable and cleared of the API key. Every error
 built here (``Transport.error``) has its texts redacted and shortened.
@@ -354,19 +354,13 @@ class Transport:
             return None
         return shorten(self.clean_text(str(value)), limit) or None
 
-    def json_body(self, answer: Answer) -> Any:
-        """The decoded, cleaned JSON body, or an ``UnexpectedResponseError`` saying what came."""
+    def body(self, answer: Answer) -> Any:
+        """The decoded, cleaned JSON body. A body that is not usable JSON becomes the error its
+        status calls for: an error page for an error status, else ``UnexpectedResponseError``."""
         try:
             return clean_tree(decode_json(answer.content), self.clean_text)
         except ValueError as exc:
-            raise self.unexpected(answer) from exc
-
-    def is_json(self, answer: Answer) -> bool:
-        try:
-            decode_json(answer.content)
-        except ValueError:
-            return False
-        return True
+            raise (self.error_page(answer) if not answer.ok else self.unexpected(answer)) from exc
 
     # -- errors ---------------------------------------------------------------------------------
 

@@ -262,9 +262,7 @@ class AusyncLabClient(ProviderClient):
         The document lists 404 for the list endpoints ("list not found"): a JSON 404 there
         means the account has no videos yet, so it becomes an empty list.
         """
-        if not answer.ok and not self._transport.is_json(answer):
-            raise self._transport.error_page(answer)
-        body = self._transport.json_body(answer)
+        body = self._transport.body(answer)
         if empty_on_404 and answer.status == 404:
             return []
         status = _envelope_status(body, answer.status)

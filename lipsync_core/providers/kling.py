@@ -238,11 +238,7 @@ class KlingClient(ProviderClient):
 
     def _data(self, answer: Answer) -> Any:
         """The one place a Kling answer becomes an error; returns ``data`` if all is well."""
-        if not self._transport.is_json(answer):
-            if not answer.ok:
-                raise self._transport.error_page(answer)
-            raise self._transport.unexpected(answer)
-        body = self._transport.json_body(answer)
+        body = self._transport.body(answer)
         if isinstance(body, dict) and _is_zero(body.get("code")) and answer.ok:
             if body.get("data") is None:
                 raise self._transport.unexpected(answer, "an answer without data")

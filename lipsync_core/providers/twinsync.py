@@ -114,11 +114,7 @@ class TwinSyncClient(ProviderClient):
 
     def _reply(self, answer: Answer) -> TwinSyncAnswer:
         """The one place a TwinSync HTTP answer is checked before its ``result_code`` is read."""
-        if not self._transport.is_json(answer):
-            if answer.ok:
-                raise self._transport.unexpected(answer)
-            raise self._transport.error_page(answer)
-        body = self._transport.json_body(answer)
+        body = self._transport.body(answer)
         try:
             reply = TwinSyncAnswer.model_validate(body)
         except ValueError:
