@@ -13,6 +13,7 @@ BENCHMARKS = {
     "poll_economy": "bench.poll_economy",
     "history": "bench.bench_history",
     "status_page": "bench.bench_status_page",
+    "provider_reads": "bench.bench_provider_reads",
 }
 
 
