@@ -7,17 +7,15 @@ again (it may have created a paid job); a POST whose connection could not even b
 because nothing was sent.
 
 Whatever a provider sends comes back as an ``Answer`` (status, headers, the whole body, at most
-``MAX_ANSWER_BYTES``), which the provider modules read. ``Transport.body`` is the one place
-a body becomes data: JSON only (no ``NaN``/``Infinity``, no number that is not finite), at most
-``MAX_JSON_DEPTH`` levels, every string made storable and cleared of the API key. Every error
-built here (``Transport.error``) has its texts redacted and shortened.
+``MAX_ANSWER_BYTES``), which the provider modules read. ``Transport.body`` is the one place a body
+becomes data (``lipsync_core.wire``: JSON only, finite numbers, bounded depth), every string made
+storable and cleared of the API key. Every error built here (``Transport.error``) has its texts
+redacted and shortened.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -44,6 +42,7 @@ from lipsync_core.errors import (
     provider_display_name,
 )
 from lipsync_core.redaction import REDACTED, Secret
+from lipsync_core.wire import clean_tree, decode_json, storable_text
 
 logger = logging.getLogger(__name__)
 ErrorT = TypeVar("ErrorT", bound=ProviderError)
@@ -51,7 +50,6 @@ ErrorT = TypeVar("ErrorT", bound=ProviderError)
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 RETRY_METHODS = frozenset({"GET", "DELETE"})
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
-MAX_JSON_DEPTH = 32
 RETRY_AFTER_MAX_SECONDS = 3600.0
 MAX_PROVIDER_TEXT = 300
 MAX_REQUEST_ID = 120
@@ -169,65 +167,6 @@ def html_summary(answer: Answer, clean: Callable[[str], str] = str) -> str:
     text = clean(match.group(1) if match else _TAGS.sub(" ", page))
     words = " ".join(text.split())[:80]
     return words or f"HTTP {answer.status}"
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError("a number too large to use")
-    return number
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def decode_json(content: bytes) -> Any:
-    """JSON text as data; ``ValueError`` for anything else, including ``NaN`` and deep nesting."""
-    try:
-        return json.loads(content, parse_float=_finite_float, parse_constant=_no_constant)
-    except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
-
-
-def storable_text(text: str) -> str:
-    """Text any database and page can hold: no NUL characters, no lone surrogates."""
-    if "\x00" in text:
-        text = text.replace("\x00", "\ufffd")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", errors="replace").decode("utf-8")
-    return text
-
-
-def clean_tree(value: Any, clean: Callable[[str], str]) -> Any:
-    """Every string of decoded JSON (keys too) through ``clean``, in place; depth is bounded."""
-    if isinstance(value, str):
-        return clean(value)
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if not isinstance(node, dict | list):
-            continue
-        if depth > MAX_JSON_DEPTH:
-            raise ValueError("JSON nested too deeply")
-        if isinstance(node, list):
-            for index, item in enumerate(node):
-                if isinstance(item, str):
-                    node[index] = clean(item)
-                else:
-                    stack.append((item, depth + 1))
-            continue
-        items = list(node.items())
-        node.clear()
-        for key, item in items:
-            if isinstance(item, str):
-                item = clean(item)
-            else:
-                stack.append((item, depth + 1))
-            node[clean(key)] = item
-    return value
 
 
 def shorten(text: str, limit: int) -> str:
