@@ -24,6 +24,7 @@ DEFAULT_BASE_URLS = {
     "twinsync": twinsync.DEFAULT_BASE_URL,
 }
 DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
+KEY_ISSUERS = {"kling": "302.ai"}  # Kling is reached through 302.ai, whose key it takes
 
 
 class SandboxMode(StrEnum):
@@ -89,8 +90,8 @@ def _provider_settings(provider: str, values: Mapping[str, str]) -> ProviderSett
         raise ConfigurationError(
             f"{prefix}_API_KEY is too short to be a real API key (fewer than "
             f"{MIN_SECRET_LENGTH} characters); copy the whole key from your "
-            f"{provider_display_name(provider)} account, or leave the setting empty to use "
-            "the sandbox."
+            f"{KEY_ISSUERS.get(provider, provider_display_name(provider))} account, or leave the "
+            "setting empty to use the sandbox."
         )
     base_url = values.get(f"{prefix}_BASE_URL") or DEFAULT_BASE_URLS[provider]
     return ProviderSettings(api_key=Secret(key) if key else None, base_url=base_url.rstrip("/"))
