@@ -13,14 +13,14 @@ import requests
 
 from .support import start_cli, stop_cli
 
-DATA = Path(__file__).resolve().parent / "data"
+EXAMPLES = Path(__file__).resolve().parent / "seed_examples"
 CLIENT_SECONDS = 120
 LOOPBACK = "127.0.0.1,localhost"
 
 
 def _run_example(name: str, port: str, folder: Path) -> subprocess.CompletedProcess[str]:
     """A document's example client (kept as the document indents it) run as a process."""
-    code = (DATA / name).read_text(encoding="utf-8").replace("SANDBOX_PORT", port)
+    code = (EXAMPLES / name).read_text(encoding="utf-8").replace("SANDBOX_PORT", port)
     script = folder / "example.py"
     script.write_text(textwrap.dedent(code), encoding="utf-8")
     return subprocess.run(
@@ -38,9 +38,9 @@ def test_the_twinsync_documents_example_client_finishes_against_the_sandbox(
 ) -> None:
     """The seed's TwinSync client submits, polls and stops with a result URL, within a deadline.
 
-    The client is the document's code (data/twinsync_document_example.txt), changed only in its
-    URLs, key and media; it polls every 10 s until a status says 100 with ``result_url``, so it
-    would loop until the deadline if the sandbox answered a finished task in another way.
+    The client is the document's code (seed_examples/twinsync_document_example.txt), changed
+    only in its URLs, key and media; it polls every 10 s until a status says 100 with
+    ``result_url``, so it would loop until the deadline if the sandbox answered otherwise.
     """
     process, urls = start_cli("--job-seconds", "1")
     try:
