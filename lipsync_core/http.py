@@ -173,6 +173,11 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def one_line(text: str) -> str:
+    """Text as one line of words: runs of spaces, tabs and line breaks become one space."""
+    return " ".join(text.split())
+
+
 def _is_timeout(exc: requests.RequestException) -> bool:
     """requests reports a read timeout that exhausted its retries as a ConnectionError."""
     if isinstance(exc, requests.Timeout):
@@ -286,12 +291,12 @@ class Transport:
         return self.secret.redact(storable_text(text))
 
     def provider_text(self, value: Any, limit: int = MAX_PROVIDER_TEXT) -> str | None:
-        """A provider's message or id as short, clean text; ``None`` when there is none."""
+        """A provider's message or id as one short line of clean text; ``None`` if there is none."""
         if value is None or isinstance(value, bool) or value == "":
             return None
         if not isinstance(value, str | int | float):
             return None
-        return shorten(self.clean_text(str(value)), limit) or None
+        return shorten(one_line(self.clean_text(str(value))), limit) or None
 
     def body(self, answer: Answer) -> Any:
         """The decoded, cleaned JSON body. A body that is not usable JSON becomes the error its
@@ -318,7 +323,7 @@ class Transport:
         if issubclass(cls, RateLimitError) and answer is not None:
             extra["retry_after"] = retry_after_seconds(answer.header("Retry-After"))
         return cls(
-            self.clean_text(message) if message else None,
+            one_line(self.clean_text(message)) if message else None,
             provider=self.provider,
             http_status=answer.status if answer is not None else None,
             provider_code=self._code(provider_code),

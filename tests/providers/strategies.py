@@ -49,6 +49,8 @@ texts = (
             "NaN",
             "2025-01-04T08:35:12",
             "9999-12-31T23:59:59-01:00",
+            "\n",
+            "line one\r\n\tline two",
         ]
     )
 )
@@ -148,7 +150,8 @@ def bodies(documents: list[Any]) -> st.SearchStrategy[bytes]:
 
 header_values = st.one_of(
     st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=20),
-    st.sampled_from(["0", "3", "²", "9" * 5000, "-1", "Wed, 21 Oct 2015 07:28:00 GMT", "soon"]),
+    st.sampled_from(["0", "3", "²", "-1", "Wed, 21 Oct 2015 07:28:00 GMT", "soon"]),
+    st.integers(20, 6000).map(lambda digits: "9" * digits),
     st.sampled_from(KEY_FORMS),
 )
 statuses = st.sampled_from([200, 200, 200, 201, 400, 401, 403, 404, 422, 429, 500, 502, 503])

@@ -221,3 +221,16 @@ def test_a_fully_readable_list_skips_nothing(httpserver: HTTPServer, ausynclab_s
     assert [v.id for v in listed] == [5] and listed.skipped == []
     empty = ausynclab_scripted.list_registered_videos()
     assert empty == [] and empty.skipped == []
+
+
+@pytest.mark.parametrize("provider", ["ausynclab", "kling", "twinsync"])
+def test_a_multi_line_provider_message_becomes_one_line(httpserver: HTTPServer, request, provider):
+    """Line breaks and tabs in a provider's words never make an error message span lines."""
+    words = "first line\r\n\tsecond   line\n"
+    body = {"detail": words, "code": 1200, "message": words, "msg": words, "result_code": 200}
+    httpserver.expect_request(ANY).respond_with_json(body, status=400)
+    with pytest.raises(ProviderError) as caught:
+        _a_get(request.getfixturevalue(f"{provider}_scripted"))
+    assert "first line second line" in str(caught.value)
+    assert caught.value.provider_message == "first line second line"
+    assert "\n" not in str(caught.value) and "\t" not in str(caught.value)
