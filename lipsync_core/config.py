@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from lipsync_core.errors import ConfigurationError
-from lipsync_core.http import Secret
+from lipsync_core.errors import ConfigurationError, provider_display_name
 from lipsync_core.providers import ausynclab, kling, twinsync
+from lipsync_core.redaction import MIN_SECRET_LENGTH, Secret
 
 PROVIDERS = ("ausynclab", "kling", "twinsync")
 DEFAULT_BASE_URLS = {
@@ -30,6 +30,7 @@ DATA_DIR = "LIPSYNC_DATA_DIR"
 DEFAULT_DATA_DIR = "data"
 # A ``host`` or ``host:port`` entry: a name or IPv4 address, or an IPv6 address in brackets.
 _HOST_ENTRY = re.compile(r"^(?:\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(?::\d{1,5})?$")
+KEY_ISSUERS = {"kling": "302.ai"}  # Kling is reached through 302.ai, whose key it takes
 
 
 class SandboxMode(StrEnum):
@@ -136,6 +137,13 @@ def parse_fetch_allow(value: str) -> tuple[str, ...]:
 def _provider_settings(provider: str, values: Mapping[str, str]) -> ProviderSettings:
     prefix = provider.upper()
     key = values.get(f"{prefix}_API_KEY", "").strip()
+    if key and len(key) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            f"{prefix}_API_KEY is too short to be a real API key (fewer than "
+            f"{MIN_SECRET_LENGTH} characters); copy the whole key from your "
+            f"{KEY_ISSUERS.get(provider, provider_display_name(provider))} account, or leave the "
+            "setting empty to use the sandbox."
+        )
     base_url = values.get(f"{prefix}_BASE_URL") or DEFAULT_BASE_URLS[provider]
     return ProviderSettings(api_key=Secret(key) if key else None, base_url=base_url.rstrip("/"))
 

@@ -11,24 +11,21 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, TypeVar
 
-import requests
-
 from lipsync_core.errors import (
     InvalidRequestError,
     NotFoundError,
     ProviderError,
-    RateLimitError,
     provider_display_name,
 )
-from lipsync_core.http import (
-    Secret,
-    retry_after_seconds,
-    status_error_class,
-)
+from lipsync_core.http import Answer, status_error_class
 from lipsync_core.providers.common import (
+    IdText,
     ProviderClient,
+    ReadList,
     RequestModel,
+    SkippedItem,
     UtcDatetime,
+    WireId,
     WireModel,
     parse,
     parse_list,
@@ -98,24 +95,24 @@ class GenerateLipsyncV2Request(RequestModel):
 
 
 class VideoIdResult(WireModel):
-    video_id: int
+    video_id: WireId
 
 
 class GenerationTicket(WireModel):
     """What ``/generate-lipsync-v2`` answers: the new video's id and the operation id."""
 
-    video_id: int
-    operation_id: str | None = None
+    video_id: WireId
+    operation_id: IdText | None = None
     message: str | None = None
 
 
 class DeleteResult(WireModel):
-    id: int
+    id: WireId
     message: str | None = None
 
 
 class RegisteredVideo(WireModel):
-    id: int
+    id: WireId
     name: str | None = None
     video_url: str | None = None
     thumbnail_url: str | None = None
@@ -124,8 +121,8 @@ class RegisteredVideo(WireModel):
 
 
 class GeneratedVideo(WireModel):
-    id: int
-    registered_video_id: int | None = None
+    id: WireId
+    registered_video_id: WireId | None = None
     name: str | None = None
     audio_url: str | None = None
     output_video_url: str | None = None
@@ -137,7 +134,7 @@ class GeneratedVideo(WireModel):
 class RegistrationCallback(WireModel):
     """POSTed to ``callback_url`` when a registration ends."""
 
-    video_id: int
+    video_id: WireId
     credits_used: float | None = None
     status: AusyncLabState
     message: str | None = None
@@ -146,7 +143,7 @@ class RegistrationCallback(WireModel):
 class LipsyncCallback(WireModel):
     """POSTed to ``callback_url`` when a lip-sync generation ends."""
 
-    video_id: int
+    video_id: WireId
     video_url: str | None = None
     credits_used: float | None = None
     status: AusyncLabState
@@ -154,7 +151,11 @@ class LipsyncCallback(WireModel):
 
 
 class AusyncLabClient(ProviderClient):
-    """Client for the AusyncLab Lipsync API; auth is the ``X-API-Key`` header."""
+    """Client for the AusyncLab Lipsync API; auth is the ``X-API-Key`` header.
+
+    Each endpoint sends its request and hands the answer to one of the ``read_*`` methods, which
+    turn whatever arrived into a model or a ``ProviderError``.
+    """
 
     provider = PROVIDER
     default_base_url = DEFAULT_BASE_URL
@@ -164,20 +165,17 @@ class AusyncLabClient(ProviderClient):
     ) -> int:
         """Register a source video for Prime; returns its ``video_id``."""
         body = RegisterVideoRequest(name=name, video_url=video_url, callback_url=callback_url)
-        response, result = self._send("POST", "/register-video", json=body.to_wire())
-        return parse(self._transport, response, VideoIdResult, result).video_id
+        return self.read_video_id(self._send("POST", "/register-video", json=body.to_wire()))
 
-    def list_registered_videos(self) -> list[RegisteredVideo]:
-        response, result = self._send("GET", "/register", empty_on_404=True)
-        return parse_list(self._transport, response, RegisteredVideo, result)
+    def list_registered_videos(self) -> ReadList[RegisteredVideo]:
+        """Every registered video that could be read (see ``ReadList.skipped`` for the rest)."""
+        return self.read_registered_list(self._send("GET", "/register"))
 
     def get_registered_video(self, video_id: int) -> RegisteredVideo:
-        response, result = self._send("GET", f"/register/{int(video_id)}")
-        return parse(self._transport, response, RegisteredVideo, result)
+        return self.read_registered(self._send("GET", f"/register/{int(video_id)}"))
 
     def delete_registered_video(self, video_id: int) -> None:
-        response, result = self._send("DELETE", f"/register/{int(video_id)}")
-        parse(self._transport, response, DeleteResult, result)
+        self.read_deleted(self._send("DELETE", f"/register/{int(video_id)}"))
 
     def generate_lipsync(
         self,
@@ -194,8 +192,7 @@ class AusyncLabClient(ProviderClient):
             audio_url=audio_url,
             callback_url=callback_url,
         )
-        response, result = self._send("POST", "/generate-lipsync", json=body.to_wire())
-        return parse(self._transport, response, VideoIdResult, result).video_id
+        return self.read_video_id(self._send("POST", "/generate-lipsync", json=body.to_wire()))
 
     def generate_lipsync_v2(
         self,
@@ -216,47 +213,82 @@ class AusyncLabClient(ProviderClient):
             sync_mode=_choice(SyncMode, sync_mode, "sync_mode"),
             callback_url=callback_url,
         )
-        response, result = self._send("POST", "/generate-lipsync-v2", json=body.to_wire())
-        return parse(self._transport, response, GenerationTicket, result)
+        return self.read_ticket(self._send("POST", "/generate-lipsync-v2", json=body.to_wire()))
 
-    def list_generated_videos(self) -> list[GeneratedVideo]:
-        response, result = self._send("GET", "/generate", empty_on_404=True)
-        return parse_list(self._transport, response, GeneratedVideo, result)
+    def list_generated_videos(self) -> ReadList[GeneratedVideo]:
+        """Every generated video that could be read (see ``ReadList.skipped`` for the rest)."""
+        return self.read_generated_list(self._send("GET", "/generate"))
 
     def get_generated_video(self, video_id: int) -> GeneratedVideo:
-        response, result = self._send("GET", f"/generate/{int(video_id)}")
-        return parse(self._transport, response, GeneratedVideo, result)
+        return self.read_generated(self._send("GET", f"/generate/{int(video_id)}"))
 
     def delete_generated_video(self, video_id: int) -> None:
-        response, result = self._send("DELETE", f"/generate/{int(video_id)}")
-        parse(self._transport, response, DeleteResult, result)
+        self.read_deleted(self._send("DELETE", f"/generate/{int(video_id)}"))
 
-    def _send(
-        self, method: str, path: str, *, json: Any = None, empty_on_404: bool = False
-    ) -> tuple[requests.Response, Any]:
-        """Send a request and return the envelope's ``result``.
+    def _send(self, method: str, path: str, *, json: Any = None) -> Answer:
+        headers = {"X-API-Key": self._secret.reveal(), "Accept": "application/json"}
+        return self._transport.request(method, path, json=json, headers=headers)
+
+    # -- reading answers ----------------------------------------------------------------------
+
+    def read_video_id(self, answer: Answer) -> int:
+        """``/register-video`` and ``/generate-lipsync``: the new video's id."""
+        result = self._result(answer, creating=True)
+        return parse(self._transport, answer, VideoIdResult, result).video_id
+
+    def read_ticket(self, answer: Answer) -> GenerationTicket:
+        return parse(self._transport, answer, GenerationTicket, self._result(answer, creating=True))
+
+    def read_registered(self, answer: Answer) -> RegisteredVideo:
+        return parse(self._transport, answer, RegisteredVideo, self._result(answer))
+
+    def read_generated(self, answer: Answer) -> GeneratedVideo:
+        return parse(self._transport, answer, GeneratedVideo, self._result(answer))
+
+    def read_deleted(self, answer: Answer) -> DeleteResult:
+        return parse(self._transport, answer, DeleteResult, self._result(answer))
+
+    def read_registered_list(self, answer: Answer) -> ReadList[RegisteredVideo]:
+        result = self._result(answer, empty_on_404=True)
+        return parse_list(self._transport, answer, RegisteredVideo, result)
+
+    def read_generated_list(self, answer: Answer) -> ReadList[GeneratedVideo]:
+        result = self._result(answer, empty_on_404=True)
+        return parse_list(self._transport, answer, GeneratedVideo, result)
+
+    def _result(self, answer: Answer, *, creating: bool = False, empty_on_404: bool = False) -> Any:
+        """The envelope's ``result``; the one place an AusyncLab answer becomes an error.
 
         The document lists 404 for the list endpoints ("list not found"): a JSON 404 there
         means the account has no videos yet, so it becomes an empty list.
         """
-        headers = {"X-API-Key": self._secret.reveal(), "Accept": "application/json"}
-        response = self._transport.request(method, path, json=json, headers=headers)
-        if empty_on_404 and response.status_code == 404 and _is_json(response):
-            return response, []
-        body = self._raise_for_error(response, creating=method == "POST")
-        return response, body["result"]
-
-    def _raise_for_error(self, response: requests.Response, *, creating: bool) -> dict[str, Any]:
-        """The one place an AusyncLab answer becomes an error; returns the envelope if fine."""
-        if not response.ok and not _is_json(response):
-            raise self._transport.error_page(response)
-        body = self._transport.json_body(response)
-        status = _envelope_status(body, response.status_code)
+        body = self._transport.body(answer)
+        if empty_on_404 and answer.status == 404:
+            return []
+        status = _envelope_status(body, answer.status)
         if status == 200 and isinstance(body, dict) and "result" in body:
-            return body
+            return body["result"]
         if status == 200:
-            raise self._transport.unexpected(response, "an answer without a result")
-        raise _error_for(status, body, response, creating=creating, secret=self._secret)
+            raise self._transport.unexpected(answer, "an answer without a result")
+        raise self._error_for(status, body, answer, creating=creating)
+
+    def _error_for(
+        self, status: int, body: Any, answer: Answer, *, creating: bool
+    ) -> ProviderError:
+        cls = status_error_class(status)
+        if cls is NotFoundError and creating:
+            # On a create, 404 means "could not create": the referenced video is missing or
+            # not ready.
+            cls = InvalidRequestError
+        detail = self._transport.provider_text(error_detail(body)) or ""
+        return self._transport.error(
+            cls,
+            _sentence(cls, detail, status),
+            answer,
+            provider_code=status,
+            provider_message=detail,
+            request_id=answer.header("x-request-id"),
+        )
 
 
 def _choice(enum: type[EnumT], value: str, field: str) -> EnumT:
@@ -270,46 +302,18 @@ def _choice(enum: type[EnumT], value: str, field: str) -> EnumT:
         ) from None
 
 
-def _is_json(response: requests.Response) -> bool:
-    try:
-        response.json()
-    except ValueError:
-        return False
-    return True
-
-
 def _envelope_status(body: Any, http_status: int) -> int:
+    """HTTP's status if it is not 200, else the envelope's ``status`` (an HTTP-like code)."""
     if http_status != 200:
         return http_status
-    if isinstance(body, dict) and isinstance(body.get("status"), int):
-        return body["status"]
+    status = body.get("status") if isinstance(body, dict) else None
+    if isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599:
+        return status
     return http_status
 
 
-def _error_for(
-    status: int, body: Any, response: requests.Response, *, creating: bool, secret: Secret
-) -> ProviderError:
-    cls = status_error_class(status)
-    if cls is NotFoundError and creating:
-        # On a create, 404 means "could not create": the referenced video is missing or not ready.
-        cls = InvalidRequestError
-    detail = secret.redact(error_detail(body))
-    name = provider_display_name(PROVIDER)
-    message = _sentence(cls, name, detail, status)
-    extra = {"retry_after": retry_after_seconds(response)} if cls is RateLimitError else {}
-    return cls(
-        message,
-        provider=PROVIDER,
-        http_status=status,
-        provider_code=status,
-        provider_message=detail or None,
-        request_id=response.headers.get("x-request-id"),
-        **extra,
-    )
-
-
-def _sentence(cls: type[ProviderError], name: str, detail: str, status: int) -> str:
-    base = cls.default_sentence.format(name=name)
+def _sentence(cls: type[ProviderError], detail: str, status: int) -> str:
+    base = cls.default_sentence.format(name=provider_display_name(PROVIDER))
     if detail:
         return f"{base}: {detail.rstrip('.')} (HTTP {status})."
     return f"{base} (HTTP {status})."
@@ -323,18 +327,29 @@ def error_detail(body: Any) -> str:
     if isinstance(body.get("error"), dict):
         detail = body["error"].get("message", detail)
     if isinstance(detail, list):
-        return "; ".join(_field_error(item) for item in detail)
+        return "; ".join(_field_error(item) for item in detail[:10])
     if isinstance(body.get("result"), str) and detail is None:
         detail = body["result"]
-    return str(detail) if detail is not None else ""
+    return _plain(detail)
+
+
+def _plain(value: Any) -> str:
+    """A provider's scalar as text; containers are not a message."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
 
 
 def _field_error(item: Any) -> str:
     if not isinstance(item, dict):
-        return str(item)
-    location = [str(part) for part in item.get("loc", []) if part not in ("body", "query", "path")]
-    field = ".".join(location)
-    message = str(item.get("msg", "is not valid"))
+        return _plain(item)
+    loc = item.get("loc")
+    parts = loc if isinstance(loc, list) else []
+    location = [_plain(part) for part in parts if part not in ("body", "query", "path")]
+    field = ".".join(part for part in location if part)
+    message = _plain(item.get("msg")) or "is not valid"
     return f"{field}: {message}" if field else message
 
 
@@ -347,7 +362,9 @@ __all__ = [
     "GeneratedVideo",
     "GenerationTicket",
     "LipsyncCallback",
+    "ReadList",
     "RegisteredVideo",
     "RegistrationCallback",
+    "SkippedItem",
     "SyncMode",
 ]

@@ -1,14 +1,19 @@
-"""Parsing helpers shared by the provider clients: timestamps, ids, and safe model validation."""
+"""What the provider clients share: the client base, wire types (times, ids) and safe parsing."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, TypeVar
 
 import requests
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from lipsync_core.http import RetryPolicy, Secret, Transport
+from lipsync_core.http import Answer, RetryPolicy, Transport
+from lipsync_core.redaction import Secret
+
+logger = logging.getLogger(__name__)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -50,9 +55,12 @@ class ProviderClient:
 
 
 class WireModel(BaseModel):
-    """Base of every response model: unknown fields are ignored, ids may arrive as strings."""
+    """Base of every response model: unknown fields are ignored, ids may arrive as strings.
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    Numbers must be finite; the JSON reader already refuses ``NaN`` and overflowing numbers.
+    """
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, allow_inf_nan=False)
 
 
 class RequestModel(BaseModel):
@@ -65,32 +73,73 @@ class RequestModel(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
+# Timestamps outside these years are not believable from a provider (and some would overflow
+# the arithmetic done with them later), so they make the answer unreadable.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+MILLIS_THRESHOLD = 10_000_000_000  # Unix seconds beyond this (year 2286) are milliseconds
+
+
+def _numeric_text(value: str) -> int | None:
+    """A string of ASCII digits (optionally signed) as an int; ``None`` for anything else."""
+    text = value.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    if len(digits) > 20:
+        raise ValueError("a timestamp far outside any believable date")
+    return int(text)
+
+
+def _from_unix(seconds: float) -> datetime:
+    try:
+        moment = datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError("a timestamp far outside any believable date") from None
+    return _believable(moment)
+
+
+def _believable(moment: datetime) -> datetime:
+    """``moment`` in UTC, or ``ValueError`` when it lies outside 1970-2999."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("a timestamp far outside any believable date") from None
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(f"a date outside 1970-2999 ({moment.year})")
+    return moment
+
+
 def _utc_datetime(value: Any) -> Any:
     """Naive ISO timestamps are taken as UTC; numbers are Unix time (milliseconds if huge)."""
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
+    if isinstance(value, str) and (number := _numeric_text(value)) is not None:
+        value = number
     if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = value / 1000 if abs(value) > 10_000_000_000 else value
-        return datetime.fromtimestamp(seconds, tz=UTC)
+        if abs(value) > 10**15:
+            raise ValueError("a timestamp far outside any believable date")
+        return _from_unix(value / 1000 if abs(value) > MILLIS_THRESHOLD else value)
     if isinstance(value, str):
         text = value.strip().replace(" ", "T", 1)
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
-        parsed = datetime.fromisoformat(text)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
+        return _believable(datetime.fromisoformat(text))
+    if isinstance(value, datetime):
+        return _believable(value)
     return value
 
 
 def _millis_datetime(value: Any) -> Any:
     """Kling's timestamps: Unix time in milliseconds, as a number or a numeric string."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    if isinstance(value, str) and (number := _numeric_text(value)) is not None:
+        value = number
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
+        if abs(value) > 10**18:
+            raise ValueError("a timestamp far outside any believable date")
+        return _from_unix(value / 1000)
     return _utc_datetime(value)
 
 
@@ -112,30 +161,79 @@ UtcDatetime = Annotated[datetime, BeforeValidator(_utc_datetime)]
 MillisDatetime = Annotated[datetime, BeforeValidator(_millis_datetime)]
 IdText = Annotated[str, BeforeValidator(_id_text)]
 Seconds = Annotated[float, BeforeValidator(_seconds)]
+# Ids and millisecond offsets a database column (a signed 64-bit integer) can hold.
+WireId = Annotated[int, Field(ge=0, lt=2**63)]
+WireMillis = Annotated[int, Field(ge=0, lt=2**63)]
 
 
-def parse(
-    transport: Transport, response: requests.Response, model: type[ModelT], data: Any
-) -> ModelT:
+def parse(transport: Transport, answer: Answer, model: type[ModelT], data: Any) -> ModelT:
     """Validate ``data`` into ``model``; an unusable shape becomes ``UnexpectedResponseError``."""
     try:
         return model.model_validate(data)
-    except (ValidationError, ValueError) as exc:
-        detail = _first_problem(exc)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
         raise transport.unexpected(
-            response, f"an answer this app does not understand ({detail})"
+            answer, f"an answer this app does not understand ({first_problem(exc)})"
         ) from exc
 
 
+class ReadList(list[ModelT]):
+    """A list read from a provider; ``skipped`` says which of its entries could not be read."""
+
+    def __init__(self, items: list[ModelT], skipped: list[SkippedItem]) -> None:
+        super().__init__(items)
+        self.skipped = skipped
+
+
+@dataclass(frozen=True)
+class SkippedItem:
+    """An entry of a provider's list that could not be read: where it was and what it said."""
+
+    position: int
+    id: int | None
+    name: str | None
+    problem: str
+
+
 def parse_list(
-    transport: Transport, response: requests.Response, model: type[ModelT], data: Any
-) -> list[ModelT]:
+    transport: Transport, answer: Answer, model: type[ModelT], data: Any
+) -> ReadList[ModelT]:
+    """Every readable entry; an unreadable one is logged and listed in ``skipped``, not fatal."""
     if not isinstance(data, list):
-        raise transport.unexpected(response, "something other than the expected list")
-    return [parse(transport, response, model, item) for item in data]
+        raise transport.unexpected(answer, "something other than the expected list")
+    items: list[ModelT] = []
+    skipped: list[SkippedItem] = []
+    for position, entry in enumerate(data):
+        try:
+            items.append(model.model_validate(entry))
+        except ValueError as exc:
+            skipped.append(_skipped(transport, position, entry, first_problem(exc)))
+    for item in skipped:
+        logger.warning(
+            "%s list entry %d (id %s) could not be read and was left out: %s",
+            transport.name,
+            item.position,
+            item.id,
+            item.problem,
+        )
+    return ReadList(items, skipped)
 
 
-def _first_problem(exc: Exception) -> str:
+def _skipped(transport: Transport, position: int, entry: Any, problem: str) -> SkippedItem:
+    fields = entry if isinstance(entry, dict) else {}
+    raw_id = fields.get("id")
+    if isinstance(raw_id, str) and raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 19:
+        raw_id = int(raw_id)
+    valid_id = isinstance(raw_id, int) and not isinstance(raw_id, bool) and 0 <= raw_id < 2**63
+    return SkippedItem(
+        position=position,
+        id=raw_id if valid_id else None,
+        name=transport.provider_text(fields.get("name")),
+        problem=transport.provider_text(problem) or "unreadable",
+    )
+
+
+def first_problem(exc: Exception) -> str:
+    """Where and what the first validation problem is, in a few words."""
     if isinstance(exc, ValidationError) and exc.errors():
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"]) or "body"

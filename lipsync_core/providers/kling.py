@@ -13,7 +13,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import requests
 from pydantic import Field, field_validator, model_validator
 
 from lipsync_core.errors import (
@@ -25,16 +24,14 @@ from lipsync_core.errors import (
     ProviderUnavailableError,
     RateLimitError,
 )
-from lipsync_core.http import (
-    retry_after_seconds,
-    status_error_class,
-)
+from lipsync_core.http import Answer, status_error_class
 from lipsync_core.providers.common import (
     IdText,
     MillisDatetime,
     ProviderClient,
     RequestModel,
     Seconds,
+    WireMillis,
     WireModel,
     parse,
 )
@@ -92,8 +89,8 @@ class Face(WireModel):
 
     face_id: IdText
     face_image: str | None = None
-    start_time: int
-    end_time: int
+    start_time: WireMillis
+    end_time: WireMillis
 
 
 class FaceIdentification(WireModel):
@@ -109,9 +106,13 @@ class FaceIdentification(WireModel):
 
 
 class FaceChoice(RequestModel):
-    """One entry of ``face_choose``: which face speaks which audio, where and how loud."""
+    """One entry of ``face_choose``: which face speaks which audio, where and how loud.
 
-    face_id: str
+    ``face_id`` is documented as a string, but the document's own example sends ``0``: a number
+    is accepted and read as its text ("0").
+    """
+
+    face_id: IdText
     sound_file: str
     sound_start_time: int = Field(ge=0)
     sound_end_time: int = Field(ge=0)
@@ -144,7 +145,7 @@ class LipSyncTask(WireModel):
     task_id: IdText
     status: KlingTaskStatus = Field(alias="task_status")
     status_message: str | None = Field(default=None, alias="task_status_msg")
-    external_task_id: str | None = None
+    external_task_id: IdText | None = None
     parent_video: ParentVideo | None = None
     videos: list[LipSyncVideo] = Field(default_factory=list)
     created_at: MillisDatetime | None = None
@@ -155,14 +156,23 @@ class LipSyncTask(WireModel):
     def _flatten(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        info = data.get("task_info") or {}
-        result = data.get("task_result") or {}
+        info = _object(data.get("task_info"), "task_info")
+        result = _object(data.get("task_result"), "task_result")
         return {
             **data,
             "external_task_id": info.get("external_task_id") or data.get("external_task_id"),
             "parent_video": info.get("parent_video"),
             "videos": result.get("videos") or [],
         }
+
+
+def _object(value: Any, field: str) -> dict[str, Any]:
+    """An optional object of the envelope: absent or null is empty, anything else is refused."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{field} is not an object")
+    return value
 
 
 def sound_file_from_path(path: str | Path) -> str:
@@ -182,15 +192,20 @@ def sound_file_from_path(path: str | Path) -> str:
 
 
 class KlingClient(ProviderClient):
-    """Client for Kling lip sync via 302.ai; auth is ``Authorization: Bearer <key>``."""
+    """Client for Kling lip sync via 302.ai; auth is ``Authorization: Bearer <key>``.
+
+    Each endpoint sends its request and hands the answer to ``read_identification`` or
+    ``read_task``, which turn whatever arrived into a model or a ``ProviderError``.
+    """
 
     provider = PROVIDER
     default_base_url = DEFAULT_BASE_URL
 
     def identify_face(self, video_url: str) -> FaceIdentification:
         """Find the faces in a video (0.007 PTC per call); the session lasts 24 hours."""
-        response, data = self._send("POST", IDENTIFY_FACE_PATH, json={"video_url": video_url})
-        return parse(self._transport, response, FaceIdentification, data)
+        return self.read_identification(
+            self._send("POST", IDENTIFY_FACE_PATH, json={"video_url": video_url})
+        )
 
     def create_lip_sync(
         self,
@@ -203,66 +218,82 @@ class KlingClient(ProviderClient):
         body = CreateLipSyncRequest(
             session_id=session_id, face_choose=faces, external_task_id=external_task_id
         )
-        response, data = self._send("POST", LIP_SYNC_PATH, json=body.to_wire())
-        return parse(self._transport, response, LipSyncTask, data)
+        return self.read_task(self._send("POST", LIP_SYNC_PATH, json=body.to_wire()))
 
     def get_lip_sync(self, task_id: str) -> LipSyncTask:
         """Query a task by its ``task_id`` or by the ``external_task_id`` given at creation."""
-        response, data = self._send("GET", f"{LIP_SYNC_PATH}/{task_id}")
-        return parse(self._transport, response, LipSyncTask, data)
+        return self.read_task(self._send("GET", f"{LIP_SYNC_PATH}/{task_id}"))
 
-    def _send(self, method: str, path: str, *, json: Any = None) -> tuple[requests.Response, Any]:
+    def _send(self, method: str, path: str, *, json: Any = None) -> Answer:
         headers = {"Authorization": f"Bearer {self._secret.reveal()}"}
-        response = self._transport.request(method, path, json=json, headers=headers)
-        return response, self._raise_for_error(response)
+        return self._transport.request(method, path, json=json, headers=headers)
 
-    def _raise_for_error(self, response: requests.Response) -> Any:
+    # -- reading answers ----------------------------------------------------------------------
+
+    def read_identification(self, answer: Answer) -> FaceIdentification:
+        return parse(self._transport, answer, FaceIdentification, self._data(answer))
+
+    def read_task(self, answer: Answer) -> LipSyncTask:
+        return parse(self._transport, answer, LipSyncTask, self._data(answer))
+
+    def _data(self, answer: Answer) -> Any:
         """The one place a Kling answer becomes an error; returns ``data`` if all is well."""
-        try:
-            body = response.json()
-        except ValueError:
-            if not response.ok:
-                raise self._transport.error_page(response) from None
-            raise self._transport.unexpected(response) from None
-        if isinstance(body, dict) and body.get("code") == 0 and response.ok:
+        body = self._transport.body(answer)
+        if isinstance(body, dict) and _is_zero(body.get("code")) and answer.ok:
             if body.get("data") is None:
-                raise self._transport.unexpected(response, "an answer without data")
+                raise self._transport.unexpected(answer, "an answer without data")
             return body["data"]
-        raise self._error_for(body, response)
+        raise self._error_for(body, answer)
 
-    def _error_for(self, body: Any, response: requests.Response) -> ProviderError:
+    def _error_for(self, body: Any, answer: Answer) -> ProviderError:
         code, message, request_id = _error_fields(body)
         if code is None and message is None:
-            if response.ok:
-                return self._transport.unexpected(response)
-            return self._transport.error_page(response)
+            if answer.ok:
+                return self._transport.unexpected(answer)
+            return self._transport.error_page(answer)
         cls = _CODE_CLASSES.get(code) if isinstance(code, int) else None
-        cls = cls or (status_error_class(response.status_code) if not response.ok else None)
-        message = self._secret.redact(message) if message else None
-        extra = {"retry_after": retry_after_seconds(response)} if cls is RateLimitError else {}
+        cls = cls or (status_error_class(answer.status) if not answer.ok else None)
         cls = cls or ProviderError
-        return cls(
-            _sentence(code, message, response.status_code, cls),
-            provider=PROVIDER,
-            http_status=response.status_code,
+        message = self._transport.provider_text(message)
+        return self._transport.error(
+            cls,
+            _sentence(code, message, answer.status, cls),
+            answer,
             provider_code=code,
             provider_message=message,
             request_id=request_id,
-            **extra,
         )
 
 
-def _error_fields(body: Any) -> tuple[int | str | None, str | None, str | None]:
+def _is_zero(code: Any) -> bool:
+    return isinstance(code, int) and not isinstance(code, bool) and code == 0
+
+
+def _error_fields(body: Any) -> tuple[int | str | None, Any, Any]:
     """Code, message and request id from Kling's envelope or a gateway's ``{"error": {...}}``."""
     if not isinstance(body, dict):
         return None, None, None
     source = body["error"] if isinstance(body.get("error"), dict) else body
-    code = source.get("code", source.get("err_code"))
-    if isinstance(code, str) and code.isdigit():
-        code = int(code)
-    message = source.get("message") or source.get("msg")
-    request_id = body.get("request_id") or source.get("request_id")
-    return code, (str(message) if message else None), request_id
+    return (
+        _code(source.get("code", source.get("err_code"))),
+        source.get("message") or source.get("msg") or None,
+        body.get("request_id") or source.get("request_id"),
+    )
+
+
+def _code(value: Any) -> int | str | None:
+    """Kling's ``code`` as an int when it is one (or a string of ASCII digits), else its text."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if abs(value) < 10**9 else None
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text.lstrip("-")
+        if digits.isascii() and digits.isdigit() and len(digits) < 10:
+            return int(text)
+        return text or None
+    return None
 
 
 def _sentence(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-import requests
 from pydantic import Field
 
 from lipsync_core.errors import (
@@ -20,12 +19,8 @@ from lipsync_core.errors import (
     NotFoundError,
     ProviderError,
     ProviderUnavailableError,
-    RateLimitError,
 )
-from lipsync_core.http import (
-    retry_after_seconds,
-    status_error_class,
-)
+from lipsync_core.http import Answer, status_error_class
 from lipsync_core.providers.common import IdText, ProviderClient, WireModel
 
 PROVIDER = "twinsync"
@@ -54,7 +49,7 @@ _STATUS_STATES = {101: TwinSyncState.WAITING, 102: TwinSyncState.RUNNING}
 class TwinSyncAnswer(WireModel):
     """The raw shape of every TwinSync answer."""
 
-    result_code: int
+    result_code: int = Field(ge=0, lt=10**6)
     msg: str | None = None
     task_id: IdText | None = None
     result_url: str | None = None
@@ -71,7 +66,11 @@ class TwinSyncTask(WireModel):
 
 
 class TwinSyncClient(ProviderClient):
-    """Client for TwinSync; the key travels as the form field ``key`` of the submit POST."""
+    """Client for TwinSync; the key travels as the form field ``key`` of the submit POST.
+
+    Each endpoint sends its request and hands the answer to ``read_submit`` or ``read_status``,
+    which turn whatever arrived into a result or a ``ProviderError``.
+    """
 
     provider = PROVIDER
     default_base_url = DEFAULT_BASE_URL
@@ -79,81 +78,79 @@ class TwinSyncClient(ProviderClient):
     def submit(self, audio_url: str, video_url: str) -> str:
         """Queue a lip replacement; returns the ``task_id``."""
         form = {"audio_url": audio_url, "video_url": video_url, "key": self._secret.reveal()}
-        response = self._transport.request("POST", PATH, data=form)
-        answer = self._answer(response)
-        if answer.result_code != QUEUED or not answer.task_id:
-            raise self._error_for(answer, response, _SUBMIT_ERRORS)
-        return answer.task_id
+        return self.read_submit(self._transport.request("POST", PATH, data=form))
 
     def get_status(self, task_id: str) -> TwinSyncTask:
-        response = self._transport.request("GET", PATH, params={"taskID": task_id})
-        answer = self._answer(response)
-        state = _state_of(answer)
+        answer = self._transport.request("GET", PATH, params={"taskID": task_id})
+        return self.read_status(answer, task_id)
+
+    # -- reading answers ----------------------------------------------------------------------
+
+    def read_submit(self, answer: Answer) -> str:
+        """The ``task_id`` of a queued submission (code 100), or the error its code means."""
+        reply = self._reply(answer)
+        if reply.result_code != QUEUED or not reply.task_id:
+            raise self._error_for(reply, answer, _SUBMIT_ERRORS)
+        return reply.task_id
+
+    def read_status(self, answer: Answer, task_id: str) -> TwinSyncTask:
+        reply = self._reply(answer)
+        state = _state_of(reply)
         if state is None:
-            if answer.result_code == 200:
-                raise self._error_for(answer, response, {200: (NotFoundError, _NOT_FOUND)})
+            if reply.result_code == 200:
+                raise self._error_for(reply, answer, {200: (NotFoundError, _NOT_FOUND)})
             raise self._transport.unexpected(
-                response, f"a status code this app does not know ({answer.result_code})"
+                answer, f"a status code this app does not know ({reply.result_code})"
             )
-        if state is TwinSyncState.SUCCEEDED and not answer.result_url:
-            raise self._transport.unexpected(response, "a finished task without its video address")
+        if state is TwinSyncState.SUCCEEDED and not reply.result_url:
+            raise self._transport.unexpected(answer, "a finished task without its video address")
         return TwinSyncTask(
-            task_id=answer.task_id or task_id,
+            task_id=reply.task_id or task_id,
             state=state,
-            code=answer.result_code,
-            message=answer.msg,
-            result_url=answer.result_url,
+            code=reply.result_code,
+            message=reply.msg,
+            result_url=reply.result_url,
         )
 
-    def _answer(self, response: requests.Response) -> TwinSyncAnswer:
+    def _reply(self, answer: Answer) -> TwinSyncAnswer:
         """The one place a TwinSync HTTP answer is checked before its ``result_code`` is read."""
+        body = self._transport.body(answer)
         try:
-            body = response.json()
+            reply = TwinSyncAnswer.model_validate(body)
         except ValueError:
-            if response.ok:
-                raise self._transport.unexpected(response) from None
-            raise self._transport.error_page(response) from None
-        try:
-            answer = TwinSyncAnswer.model_validate(body)
-        except ValueError:
-            if response.ok:
+            if answer.ok:
                 raise self._transport.unexpected(
-                    response, "an answer without a result code"
+                    answer, "an answer without a result code"
                 ) from None
-            raise self._transport.error_page(response) from None
-        if response.status_code == 429 or response.status_code >= 500:
-            raise self._http_error(answer, response)
-        return answer
+            raise self._transport.error_page(answer) from None
+        if answer.status == 429 or answer.status >= 500:
+            raise self._http_error(reply, answer)
+        return reply
 
-    def _http_error(self, answer: TwinSyncAnswer, response: requests.Response) -> ProviderError:
+    def _http_error(self, reply: TwinSyncAnswer, answer: Answer) -> ProviderError:
         """Rate limits and server failures are told by the HTTP status, whatever the body says."""
-        cls = status_error_class(response.status_code)
-        message = self._secret.redact(answer.msg) if answer.msg else None
-        extra = {"retry_after": retry_after_seconds(response)} if cls is RateLimitError else {}
-        return cls(
-            provider=PROVIDER,
-            http_status=response.status_code,
-            provider_code=answer.result_code,
-            provider_message=message,
-            **extra,
+        return self._transport.error(
+            status_error_class(answer.status),
+            None,
+            answer,
+            provider_code=reply.result_code,
+            provider_message=reply.msg,
         )
 
     def _error_for(
         self,
-        answer: TwinSyncAnswer,
-        response: requests.Response,
+        reply: TwinSyncAnswer,
+        answer: Answer,
         table: dict[int, tuple[type[ProviderError], str]],
     ) -> ProviderError:
-        cls, sentence = table.get(
-            answer.result_code, (ProviderError, "TwinSync reported a problem")
-        )
-        message = self._secret.redact(answer.msg) if answer.msg else None
+        cls, sentence = table.get(reply.result_code, (ProviderError, "TwinSync reported a problem"))
+        message = self._transport.provider_text(reply.msg)
         detail = f": {message.rstrip('.')}" if message and cls is not AuthenticationError else ""
-        return cls(
-            f"{sentence}{detail} (code {answer.result_code}).",
-            provider=PROVIDER,
-            http_status=response.status_code,
-            provider_code=answer.result_code,
+        return self._transport.error(
+            cls,
+            f"{sentence}{detail} (code {reply.result_code}).",
+            answer,
+            provider_code=reply.result_code,
             provider_message=message,
         )
 

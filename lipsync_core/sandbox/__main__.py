@@ -27,6 +27,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--api-key", default="sandbox", help="the key every provider accepts")
     parser.add_argument(
+        "--twinsync-success-code",
+        type=int,
+        choices=(100, 103),
+        default=100,
+        help="how a finished TwinSync task is reported: 100 with result_url, as the document's "
+        "example (default), or 103, as its status table",
+    )
+    parser.add_argument(
+        "--ausynclab-empty-list",
+        type=int,
+        choices=(404, 200),
+        default=404,
+        help="how AusyncLab answers an empty list: 404, as its document lists (default), or "
+        "200 with an empty result",
+    )
+    parser.add_argument(
         "--data-dir",
         type=Path,
         default=None,
@@ -46,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     config = SandboxConfig(
         job_seconds=args.job_seconds,
         api_key=args.api_key,
+        twinsync_success_code=args.twinsync_success_code,
+        empty_list_404=args.ausynclab_empty_list == 404,
         data_dir=args.data_dir,
         state_file=args.state_file,
     )

@@ -20,7 +20,8 @@ class SandboxConfig:
     """How the emulated providers behave.
 
     ``job_seconds`` is the time from submission to a job's final state (on the sandbox clock);
-    ``twinsync_success_code`` is 103 (the status table) or 100 (the document's own example);
+    ``twinsync_success_code`` is 100 with ``result_url`` (the document's own example, which its
+    example client waits for) or 103 (the document's status table);
     ``empty_list_404`` makes AusyncLab's empty lists a 404, as its document lists for them;
     ``state_file`` keeps what a real provider would keep (jobs, sessions, tasks, id counters, the
     clock) across restarts. The files it names live in ``data_dir``, which then defaults to the
@@ -30,7 +31,7 @@ class SandboxConfig:
     job_seconds: float = 6.0
     api_key: str = "sandbox"
     kling_session_ttl_seconds: float = 86400
-    twinsync_success_code: int = 103
+    twinsync_success_code: int = 100
     empty_list_404: bool = True
     data_dir: Path | None = None
     max_download_bytes: int = 200 * 1024 * 1024
@@ -46,4 +47,4 @@ class SandboxConfig:
         if self.job_seconds < 0:
             raise ValueError("job_seconds must not be negative")
         if self.twinsync_success_code not in (100, 103):
-            raise ValueError("twinsync_success_code must be 103 or 100")
+            raise ValueError("twinsync_success_code must be 100 or 103")

@@ -164,10 +164,15 @@ class Task:
             video_duration=data["video_duration"],
         )
 
+    def info(self) -> dict[str, Any]:
+        """``task_info``: ``external_task_id`` is a string in the schema, so it is left out, never
+        ``null``, when the task was created without one."""
+        return {"external_task_id": self.external_task_id} if self.external_task_id else {}
+
     def created_json(self) -> dict[str, Any]:
         return {
             "task_id": self.id,
-            "task_info": {"external_task_id": self.external_task_id},
+            "task_info": self.info(),
             "task_status": TABLE.steps[0].state,
             "created_at": _ms(self.job.created_at),
             "updated_at": _ms(self.job.created_at),
@@ -190,7 +195,7 @@ class Task:
                     "url": parent.video_url,
                     "duration": _seconds_text(parent.duration_ms / 1000),
                 },
-                "external_task_id": self.external_task_id,
+                **self.info(),
             },
             "task_result": {"videos": videos},
             "created_at": _ms(self.job.created_at),

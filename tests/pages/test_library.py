@@ -7,6 +7,7 @@ the clock on (with the shared 1 s jobs, "PENDING" would be a race against the wa
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from datetime import timedelta
 from hashlib import sha256
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lipsync_core.providers.ausynclab import AusyncLabClient, AusyncLabState
+from lipsync_core.sandbox import SandboxConfig, SandboxServer
 from lipsync_core.store import JobFilter
 from tests.pages.conftest import APP, APP_TIMEOUT, forget_runtime, read
 from ui import keys
@@ -22,6 +24,7 @@ from ui.runtime import Runtime, get_runtime
 
 PAGE = "pages/library_page.py"
 JOB_SECONDS = 300
+LIVE_KEY = "live-key-for-test"
 
 
 @pytest.fixture
@@ -384,15 +387,22 @@ def test_a_provider_outage_is_a_plain_sentence(runtime):
     assert "No generated videos yet." in [i.value for i in app.main.info]
 
 
+@pytest.fixture
+def stand_in() -> Iterator[SandboxServer]:
+    """A sandbox taking the key LIVE_KEY: a live AusyncLab for the dashboard (keys under 8
+    characters, like the sandbox's own ``sandbox``, are refused as settings)."""
+    with SandboxServer(SandboxConfig(job_seconds=JOB_SECONDS, api_key=LIVE_KEY)) as server:
+        yield server
+
+
 def test_live_mode_works_the_same_and_needs_a_public_address_for_uploads(
-    runtime, monkeypatch, sandbox, sample_video_path
+    runtime, monkeypatch, stand_in, sample_video_path
 ):
     """With a key the page is live (here against a stand-in server); uploads need a public URL."""
-    AusyncLabClient("sandbox", sandbox.base_urls["ausynclab"]).register_video(
-        sample_video_path.as_uri(), name="At the provider"
-    )
-    monkeypatch.setenv("AUSYNCLAB_API_KEY", "sandbox")
-    monkeypatch.setenv("AUSYNCLAB_BASE_URL", sandbox.base_urls["ausynclab"])
+    provider = AusyncLabClient(LIVE_KEY, stand_in.base_urls["ausynclab"])
+    provider.register_video(sample_video_path.as_uri(), name="At the provider")
+    monkeypatch.setenv("AUSYNCLAB_API_KEY", LIVE_KEY)
+    monkeypatch.setenv("AUSYNCLAB_BASE_URL", stand_in.base_urls["ausynclab"])
     forget_runtime()
     try:
         app = open_library()
@@ -406,7 +416,7 @@ def test_live_mode_works_the_same_and_needs_a_public_address_for_uploads(
         assert read(app.error[0].value).startswith(
             "To send a file from your computer to AusyncLab, set LIPSYNC_PUBLIC_BASE_URL"
         )
-        assert len(client_of_url(sandbox.base_urls["ausynclab"]).list_registered_videos()) == 1
+        assert len(provider.list_registered_videos()) == 1
     finally:
         live = get_runtime()
         forget_runtime()

@@ -129,3 +129,15 @@ def test_sound_file_of_another_format_is_refused(tmp_path):
     ogg.write_bytes(b"OggS")
     with pytest.raises(MediaValidationError, match=r"\.mp3, \.wav or \.m4a"):
         sound_file_from_path(ogg)
+
+
+@pytest.mark.parametrize("face_id", [0, "0"])
+def test_the_documents_numeric_face_id_is_read_as_text(sandbox, client, face_id):
+    """FaceChoice accepts face_id 0 as the document's example writes it and sends it as "0"."""
+    found = client.identify_face(f"{sandbox.base_url}/samples/face.mp4")
+    choice = _choice(found.faces[0], f"{sandbox.base_url}/samples/speech.wav", face_id=face_id)
+    assert choice.face_id == "0"
+    assert choice.to_wire()["face_id"] == "0"
+    task = client.create_lip_sync(found.session_id, [choice])
+    assert task.status is KlingTaskStatus.SUBMITTED
+    assert task.external_task_id is None

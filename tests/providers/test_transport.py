@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import socket
 import time
 import traceback
+from collections.abc import Callable
+from urllib.parse import quote, quote_plus
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -14,6 +17,7 @@ from werkzeug import Response
 
 from lipsync_core import AusyncLabClient, KlingClient, TwinSyncClient
 from lipsync_core.errors import (
+    AuthenticationError,
     LipsyncError,
     ProviderTimeoutError,
     ProviderUnavailableError,
@@ -114,14 +118,50 @@ def _a_post(client):
     return client.submit("https://x/a.wav", "https://x/v.mp4")
 
 
-def _echo_key_everywhere(request):
-    """A hostile server that repeats the key in every part of its answer."""
-    key = SENTINEL_KEY
-    body = (
-        f'{{"detail": "bad key {key}", "message": "bad key {key}", "code": 1000, '
-        f'"msg": "bad key {key}", "result_code": 201}}'
-    )
-    return Response(body, status=401, headers={"X-Echo": key}, content_type="application/json")
+# A second key with characters that URL-encoding changes, so its quoted forms differ from it.
+ODD_KEY = "sk+SENTINEL/7f3a9c=do not~leak"
+KEY_VARIANTS: dict[str, Callable[[str], str]] = {
+    "as-sent": lambda key: key,
+    "upper-case": str.upper,
+    "lower-case": str.lower,
+    "quoted": lambda key: quote(key, safe=""),
+    "quoted-path": quote,
+    "quote-plus": quote_plus,
+    "quoted-upper-case": lambda key: quote(key, safe="").upper(),
+    "first-10": lambda key: key[:10],
+    "last-8": lambda key: key[-8:],
+    "middle-9": lambda key: key[5:14],
+}
+
+
+def leaks(key: str, text: str) -> bool:
+    """Whether any 8 characters of the key, or of its URL-encoded forms, are in ``text``."""
+    low = text.lower()
+    for form in {key, quote(key), quote(key, safe=""), quote_plus(key)}:
+        form = form.lower()
+        if any(form[i : i + 8] in low for i in range(len(form) - 7)):
+            return True
+    return False
+
+
+def _echo(echoed: str) -> Callable[[object], Response]:
+    """A hostile server that repeats ``echoed`` in every field and header of its answer."""
+
+    def respond(_request: object) -> Response:
+        body = {
+            "detail": f"bad key {echoed}",
+            "message": f"bad key {echoed}",
+            "msg": f"bad key {echoed}",
+            "code": echoed,
+            "request_id": f"req-{echoed}-1",
+            "result_code": 201,
+        }
+        headers = {"X-Echo": echoed, "X-Request-Id": echoed}
+        return Response(
+            json.dumps(body), status=401, headers=headers, content_type="application/json"
+        )
+
+    return respond
 
 
 FAILING_PATHS = ["echo_401", "html_500", "refused", "timeout"]
@@ -136,7 +176,7 @@ def test_the_key_never_leaks(httpserver: HTTPServer, caplog, client_class, path,
     base_url = httpserver.url_for("")
     timeout = 2.0
     if path == "echo_401":
-        httpserver.expect_request(ANY).respond_with_handler(_echo_key_everywhere)
+        httpserver.expect_request(ANY).respond_with_handler(_echo(SENTINEL_KEY))
     elif path == "html_500":
         httpserver.expect_request(ANY).respond_with_data(
             f"<html><title>Error {SENTINEL_KEY}</title></html>",
@@ -151,12 +191,91 @@ def test_the_key_never_leaks(httpserver: HTTPServer, caplog, client_class, path,
     client = client_class(SENTINEL_KEY, base_url, timeout=timeout, retry=FAST_RETRY)
     with pytest.raises(LipsyncError) as caught:
         call(client)
-    error = caught.value
+    _assert_nothing_of(SENTINEL_KEY, caught.value, client, caplog.text)
+
+
+def _assert_nothing_of(key: str, error: BaseException, client: object, log: str) -> None:
     rendered = "".join(traceback.format_exception(error))
-    for text in (str(error), repr(error), rendered, repr(client), caplog.text):
-        assert SENTINEL_KEY not in text
-    for name in ("provider_message", "request_id"):
-        assert SENTINEL_KEY not in str(getattr(error, name, ""))
+    texts = [str(error), repr(error), rendered, repr(client), log]
+    texts += [str(getattr(error, name, "")) for name in ("provider_message", "request_id")]
+    texts.append(str(getattr(error, "provider_code", "")))
+    for text in texts:
+        assert not leaks(key, text), text
+
+
+@pytest.mark.parametrize("client_class", [AusyncLabClient, KlingClient, TwinSyncClient])
+@pytest.mark.parametrize("key", [SENTINEL_KEY, ODD_KEY], ids=["plain-key", "key-with-symbols"])
+@pytest.mark.parametrize("variant", list(KEY_VARIANTS))
+@pytest.mark.parametrize("page", ["json", "html"])
+def test_no_form_or_fragment_of_the_key_survives(
+    httpserver: HTTPServer, caplog, client_class, key, variant, page
+):
+    """The key echoed in any case, URL-encoded or truncated (>= 8 characters) is redacted.
+
+    It is echoed in the message, detail, msg, code, request_id (body and header) of a JSON error,
+    or in the title of an HTML error page; each provider's error keeps none of it.
+    """
+    caplog.set_level(logging.DEBUG)
+    echoed = KEY_VARIANTS[variant](key)
+    if page == "json":
+        httpserver.expect_request(ANY).respond_with_handler(_echo(echoed))
+    else:
+        httpserver.expect_request(ANY).respond_with_data(
+            f"<html><title>Error {echoed} here</title></html>", status=502, content_type="text/html"
+        )
+    client = client_class(key, httpserver.url_for(""), timeout=2, retry=FAST_RETRY)
+    with pytest.raises(LipsyncError) as caught:
+        _a_post(client)
+    _assert_nothing_of(key, caught.value, client, caplog.text)
+    assert "***" in str(caught.value) + str(getattr(caught.value, "provider_message", ""))
+
+
+def test_a_key_echoed_in_klings_request_id_is_not_in_the_error(httpserver: HTTPServer):
+    """The issue's case: Kling's request_id carrying the key no longer shows in repr(exc)."""
+    body = {
+        "code": 1000,
+        "message": "unauthorised",
+        "request_id": f"{SENTINEL_KEY}-42",
+        "data": None,
+    }
+    httpserver.expect_request(ANY).respond_with_json(body, status=401)
+    client = KlingClient(SENTINEL_KEY, httpserver.url_for(""), retry=FAST_RETRY)
+    with pytest.raises(AuthenticationError) as caught:
+        client.get_lip_sync("t1")
+    assert caught.value.request_id == "***-42"
+    assert not leaks(SENTINEL_KEY, repr(caught.value))
+
+
+@pytest.mark.parametrize("client_class", [AusyncLabClient, KlingClient, TwinSyncClient])
+def test_answers_that_succeed_carry_no_key_either(httpserver: HTTPServer, client_class):
+    """A provider text in a successful answer (a status message, a name) is redacted too."""
+    echoed = quote_plus(ODD_KEY).upper()
+    if client_class is AusyncLabClient:
+        row = {"id": 1, "state": "PENDING", "name": f"video {echoed}"}
+        httpserver.expect_request(ANY).respond_with_json({"status": 200, "result": row})
+        text = client_class(ODD_KEY, httpserver.url_for("")).get_generated_video(1).name
+    elif client_class is KlingClient:
+        data = {"task_id": "t1", "task_status": "processing", "task_status_msg": f"on {echoed}"}
+        httpserver.expect_request(ANY).respond_with_json({"code": 0, "data": data})
+        text = client_class(ODD_KEY, httpserver.url_for("")).get_lip_sync("t1").status_message
+    else:
+        httpserver.expect_request(ANY).respond_with_json({"result_code": 102, "msg": echoed})
+        text = client_class(ODD_KEY, httpserver.url_for("")).get_status("t1").message
+    assert text is not None and "***" in text and not leaks(ODD_KEY, text)
+
+
+@pytest.mark.parametrize("client_class", [AusyncLabClient, KlingClient, TwinSyncClient])
+@pytest.mark.parametrize("short_key", ["e", "ab", "sandbox"])
+def test_a_short_key_leaves_messages_whole(httpserver: HTTPServer, client_class, short_key):
+    """A key under 8 characters (refused as a setting) no longer cuts letters out of messages."""
+    words = "Request parameter error: the sandbox server needs a video"
+    body = {"detail": words, "code": 1200, "message": words, "msg": words, "result_code": 200}
+    httpserver.expect_request(ANY).respond_with_json(body, status=400)
+    client = client_class(short_key, httpserver.url_for(""), retry=FAST_RETRY)
+    with pytest.raises(LipsyncError) as caught:
+        _a_post(client)
+    assert words in str(caught.value)
+    assert caught.value.provider_message == words
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -77,3 +80,27 @@ class CallbackReceiver:
         with self.arrived:
             self.arrived.wait_for(lambda: len(self.received) >= count, timeout)
             return list(self.received)
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def start_cli(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """The sandbox CLI in a process, and the base URLs of its three printed lines."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lipsync_core.sandbox", "--port", "0", *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    lines = [process.stdout.readline().split() for _ in range(3)]
+    assert [line[0] for line in lines if line] == ["ausynclab", "kling", "twinsync"]
+    return process, dict(lines)
+
+
+def stop_cli(process: subprocess.Popen[str], stop: int = signal.SIGTERM) -> None:
+    process.send_signal(stop)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0, stderr

@@ -153,6 +153,18 @@ def test_a_task_goes_from_submitted_to_succeed_with_a_video(
     assert done["updated_at"] > done["created_at"] == created["created_at"]
 
 
+def test_a_task_without_external_task_id_never_answers_null(
+    kling_server: SandboxServer, face: FaceSession, sample_audio_path: Path
+) -> None:
+    """external_task_id is a string in the schema: left out of task_info when none was given."""
+    body = lip_sync_body(face, sample_audio_path.as_uri())
+    created = succeed(call(kling_server, "POST", LIP_SYNC, json=body))
+    assert created["task_info"] == {}
+    queried = succeed(call(kling_server, "GET", f"{LIP_SYNC}/{created['task_id']}"))
+    assert "external_task_id" not in queried["task_info"]
+    assert None not in (*created.values(), *queried["task_info"].values())
+
+
 def test_a_task_can_be_read_by_its_external_task_id(
     kling_server: SandboxServer, face: FaceSession, sample_audio_path: Path
 ) -> None:
