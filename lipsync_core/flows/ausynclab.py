@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -54,6 +54,7 @@ from lipsync_core.providers.ausynclab import (
     GeneratedVideo,
     RegisteredVideo,
 )
+from lipsync_core.providers.common import SkippedItem
 
 logger = logging.getLogger(__name__)
 PROVIDER = "ausynclab"
@@ -222,7 +223,8 @@ class AusyncLabFlow:
     ) -> Listing[Item]:
         """One list call; if it fails, the due jobs that needed it are checked again later."""
         try:
-            return Listing({item.id: item for item in list_call()})
+            listed = list_call()
+            return Listing({item.id: item for item in listed}, skipped=_skipped(listed))
         except UnexpectedResponseError as exc:
             # One entry in a state we do not know spoils the whole list: fall back to asking
             # for each due job alone, so only the job with that state stops.
@@ -330,6 +332,10 @@ class AusyncLabFlow:
                 logger.warning("job %s matches %d AusyncLab videos", job.id, len(found))
             if found:
                 ctx.update(job.id, lambda j, item=found[0]: _recovered(j, item, stage, ctx))
+            elif listing.may_hide(tag):
+                # The video may be the entry AusyncLab's list held but this app could not read:
+                # "not found" would be a guess, so the job waits as if the list were unreadable.
+                ctx.update(job.id, lambda j: _unreadable_list(j, ctx))
             else:
                 ctx.update(job.id, intent_not_found, ctx.now(), ctx.policy)
 
@@ -345,6 +351,11 @@ class Listing(Generic[Item]):
 
     items: dict[int, Item] | None
     usable: bool = True
+    skipped: list[SkippedItem] = field(default_factory=list)
+
+    def may_hide(self, tag: str) -> bool:
+        """Whether an unreadable entry could be the video named with ``tag``."""
+        return any(item.name is None or item.name.endswith(tag) for item in self.skipped)
 
     def find(self, video_id: int | None) -> Item | None:
         if self.items is None or video_id is None:
@@ -361,6 +372,11 @@ def _unreadable_list(job: Job, ctx: FlowContext) -> bool:
     )
     check_failed(job, exc, ctx.now(), ctx.policy)
     return True
+
+
+def _skipped(listed: list[Item]) -> list[SkippedItem]:
+    """The entries a list call could not read (``ReadList.skipped``)."""
+    return list(getattr(listed, "skipped", []))
 
 
 def _recovered(

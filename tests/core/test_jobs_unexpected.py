@@ -14,7 +14,8 @@ from pytest_httpserver import HTTPServer
 
 from lipsync_core.config import Settings, load_settings
 from lipsync_core.flows.clients import client_factories
-from lipsync_core.jobs import JobInputs, JobService, JobState, JobStore, PollPolicy
+from lipsync_core.flows.common import name_tag
+from lipsync_core.jobs import Job, JobInputs, JobService, JobState, JobStore, PollPolicy, Stage
 
 INPUTS = JobInputs(
     video_url="https://media.example.test/face.mp4",
@@ -146,4 +147,43 @@ def test_an_unknown_state_is_waited_out_then_stops_the_job_in_plain_words(
     clock.advance(600)
     assert service.refresh_due().due == 0
     assert len(httpserver.log) == asked
+    service.close()
+
+
+def test_an_unreadable_list_entry_that_may_be_the_job_is_never_taken_for_not_found(
+    httpserver: HTTPServer, tmp_path: Path, database_url: str
+) -> None:
+    """An interrupted Nova submission is looked for in AusyncLab's list; the list holds an entry
+    with the job's tag that cannot be read (an absurd date). Past the whole settle window the
+    job still waits, saying the list could not be read — it is never declared "never started"
+    while it may exist."""
+    settings = live_settings(tmp_path, httpserver.url_for("").rstrip("/"), database_url)
+    clock = ManualClock()
+    service = JobService(
+        JobStore(settings.database_url), client_factories(settings), settings, clock=clock,
+        policy=POLICY,
+    )  # fmt: skip
+    job = Job(
+        id="f" * 32, provider="ausynclab", model="nova", inputs=INPUTS, stage=Stage.SUBMITTING,
+        created_at=clock(), updated_at=clock(), next_poll_at=clock(),
+    )  # fmt: skip
+    service.store.insert(job)
+    hidden = {"id": 9, "name": f"clip {name_tag(job)}", "created_at": "99999-01-01",
+              "state": "PROCESSING"}  # fmt: skip
+    httpserver.expect_request("/generate", method="GET").respond_with_json(
+        {"status": 200, "result": [hidden]}
+    )
+    for _ in range(20):  # twice the settle window, within the give-up time
+        clock.advance(60)
+        service.refresh_due()
+    waiting = service.get(job.id)
+    assert not waiting.is_final, waiting.error
+    assert "list of videos could not be read" in waiting.note
+    for _ in range(20):
+        clock.advance(60)
+        service.refresh_due()
+    given_up = service.get(job.id)
+    assert given_up.is_final and "It may still be running at AusyncLab" in given_up.error
+    assert "never started" not in given_up.error
+    assert not [r for r in httpserver.log if r[0].method == "POST"]
     service.close()
