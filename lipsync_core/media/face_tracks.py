@@ -78,10 +78,7 @@ class Scanner:
 
     def detect(self, grey: np.ndarray) -> list[Box]:
         """Every face in a whole picture."""
-        found = self.cascade.detectMultiScale(
-            grey, scaleFactor=1.2, minNeighbors=3, minSize=(24, 24)
-        )
-        return [(int(x), int(y), int(w), int(h)) for x, y, w, h in found]
+        return detect_faces(self.cascade, grey)
 
     def feed(self, sample: Sample) -> None:
         """Follow every recent track into ``sample``; search it whole when it is time to (or
@@ -198,6 +195,12 @@ class Scanner:
             for bx, by, bw, bh in found
         ]
         return min(boxes, key=lambda b: _distance(box, b), default=None)
+
+
+def detect_faces(cascade: cv2.CascadeClassifier, grey: np.ndarray) -> list[Box]:
+    """Every face ``cascade`` finds in a whole grey picture (the preflight's search settings)."""
+    found = cascade.detectMultiScale(grey, scaleFactor=1.2, minNeighbors=3, minSize=(24, 24))
+    return [(int(x), int(y), int(w), int(h)) for x, y, w, h in found]
 
 
 def _overlap(a: Box, b: Box) -> bool:

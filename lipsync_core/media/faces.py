@@ -213,7 +213,7 @@ def _search_run(
 
     Side by side, each run decodes on one thread and holds a share of ``plan.queue``.
     """
-    scanner = Scanner(round(interval * 1000), _cascade())
+    scanner = Scanner(round(interval * 1000), face_cascade())
     searched: set[int] = set()
     threads = 1 if plan.parts > 1 else plan.threads
     with open_capped(path) as container:
@@ -236,8 +236,9 @@ def _search_run(
     return scanner.finish(), searched
 
 
-def _cascade() -> cv2.CascadeClassifier:
-    """A cascade of its own for each thread (OpenCV does not promise to share one safely)."""
+def face_cascade() -> cv2.CascadeClassifier:
+    """OpenCV's bundled frontal-face cascade, a new one per call: give each thread its own (OpenCV
+    does not promise to share one safely)."""
     return cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / CASCADE_FILE))
 
 
@@ -255,7 +256,7 @@ def _searched_key_frames(
 ) -> list[Sample]:
     """One key frame per sampling interval, with the faces the scanner saw in each (their
     pictures are dropped once no search can look back at them)."""
-    scanner = Scanner(round(interval * 1000), _cascade())
+    scanner = Scanner(round(interval * 1000), face_cascade())
     anchors: list[Sample] = []
     for sample in in_background(key_frames(container, stream, interval), queue):
         scanner.feed(sample)
