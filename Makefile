@@ -16,7 +16,7 @@ setup-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 
 run: setup
-	$(BIN)/streamlit run app.py
+	$(BIN)/python -m ui.serve
 
 chromium:
 	bash scripts/install_chromium.sh
