@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-dev chromium postgresql lint bench
+.PHONY: run team test setup setup-dev chromium postgresql lint bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -17,6 +17,9 @@ setup-dev: $(BIN)/python
 
 run: setup
 	$(BIN)/python -m ui.serve
+
+team: setup postgresql
+	$(BIN)/python scripts/team.py
 
 chromium:
 	bash scripts/install_chromium.sh
