@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-dev chromium postgresql lint bench
+.PHONY: run team test setup setup-dev chromium postgresql lint bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -16,7 +16,10 @@ setup-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 
 run: setup
-	$(BIN)/streamlit run app.py
+	$(BIN)/python -m ui.serve
+
+team: setup postgresql
+	$(BIN)/python scripts/team.py
 
 chromium:
 	bash scripts/install_chromium.sh

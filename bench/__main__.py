@@ -17,6 +17,7 @@ BENCHMARKS = {
     "memory": "bench.bench_memory",
     "quality": "bench.bench_quality",
     "provider_reads": "bench.bench_provider_reads",
+    "team": "bench.bench_team",
 }
 
 

@@ -19,6 +19,8 @@ from lipsync_core.providers import ausynclab, kling, twinsync
 from lipsync_core.redaction import MIN_SECRET_LENGTH, Secret
 
 PROVIDERS = ("ausynclab", "kling", "twinsync")
+DEFAULT_RECEIVER_PORT = 8502
+DEFAULT_SANDBOX_JOB_SECONDS = 8.0
 DEFAULT_BASE_URLS = {
     "ausynclab": ausynclab.DEFAULT_BASE_URL,
     "kling": kling.DEFAULT_BASE_URL,
@@ -59,6 +61,8 @@ class Settings:
     sandbox: SandboxMode
     public_base_url: str | None
     fetch_allow: tuple[str, ...] = ()  # LIPSYNC_FETCH_ALLOW: hosts trusted on private networks
+    receiver_port: int | None = DEFAULT_RECEIVER_PORT  # LIPSYNC_RECEIVER_PORT; None: "off"
+    sandbox_job_seconds: float = DEFAULT_SANDBOX_JOB_SECONDS  # LIPSYNC_SANDBOX_JOB_SECONDS
 
     def connection(self, provider: str) -> Connection:
         """Live (key set), Sandbox (emulated), or Off, by ``LIPSYNC_SANDBOX``."""
@@ -80,7 +84,7 @@ def load_settings(
         **_read_secrets(secrets_path),
         **_nonempty(os.environ if environ is None else environ),
     }
-    data_dir = Path(values.get(DATA_DIR, DEFAULT_DATA_DIR))
+    data_dir = Path(values.get(DATA_DIR, DEFAULT_DATA_DIR)).expanduser().resolve()
     return Settings(
         providers={p: _provider_settings(p, values) for p in PROVIDERS},
         data_dir=data_dir,
@@ -88,7 +92,36 @@ def load_settings(
         sandbox=_sandbox_mode(values.get("LIPSYNC_SANDBOX", "auto")),
         public_base_url=(values.get("LIPSYNC_PUBLIC_BASE_URL") or "").rstrip("/") or None,
         fetch_allow=parse_fetch_allow(values.get(FETCH_ALLOW, "")),
+        receiver_port=_receiver_port(values.get("LIPSYNC_RECEIVER_PORT")),
+        sandbox_job_seconds=_seconds(
+            "LIPSYNC_SANDBOX_JOB_SECONDS", values.get("LIPSYNC_SANDBOX_JOB_SECONDS")
+        ),
     )
+
+
+def _receiver_port(value: str | None) -> int | None:
+    """``LIPSYNC_RECEIVER_PORT``: a port (0: any free one), or ``off`` for no receiver here."""
+    if value is None:
+        return DEFAULT_RECEIVER_PORT
+    if value.strip().lower() == "off":
+        return None
+    if value.strip().isdigit() and int(value) < 65536:
+        return int(value)
+    raise ConfigurationError(
+        f"LIPSYNC_RECEIVER_PORT is {value!r}; use a port number such as 8502, or off."
+    )
+
+
+def _seconds(name: str, value: str | None) -> float:
+    if value is None:
+        return DEFAULT_SANDBOX_JOB_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise ConfigurationError(f"{name} is {value!r}; use a number of seconds from 0 to 3600.")
+    return seconds
 
 
 @dataclass(frozen=True)

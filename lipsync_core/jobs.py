@@ -297,16 +297,22 @@ class JobService:
         return report
 
     def download_outputs(self, limit: int = 10) -> int:
-        """Copy the results of newly succeeded jobs into ``<data_dir>/outputs/``."""
+        """Copy the results of newly succeeded jobs into ``<data_dir>/outputs/``; each result is
+        copied by one process only (it leases the job while copying)."""
+        owner, lease = self._runner.owner, self.policy.download_lease_seconds
+        claimed = self.store.claim_downloads(self._clock(), owner, lease=lease, limit=limit)
         copied = 0
-        for job in self.store.pending_downloads(limit):
-            try:
-                video, thumbnail = copy_result(job, self.settings.data_dir)
-            except DownloadError as exc:
-                self._runner.update(job.id, download_failed, exc, self.policy.download_attempts)
-                continue
-            self._runner.update(job.id, downloaded, video, thumbnail)
-            copied += 1
+        try:
+            for job in claimed:
+                try:
+                    video, thumbnail = copy_result(job, self.settings.data_dir)
+                except DownloadError as exc:
+                    self._runner.update(job.id, download_failed, exc, self.policy.download_attempts)
+                    continue
+                self._runner.update(job.id, downloaded, video, thumbnail)
+                copied += 1
+        finally:
+            self.store.release([job.id for job in claimed], owner)
         return copied
 
     # -- internals ------------------------------------------------------------------------------

@@ -10,7 +10,10 @@ pool of threads.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -51,8 +54,7 @@ class FlowRunner:
         self.policy = policy
         self.clock = clock
         self.callback_url: str | None = None
-        self._inflight: set[str] = set()
-        self._inflight_lock = threading.Lock()
+        self.owner = process_owner()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
@@ -111,18 +113,14 @@ class FlowRunner:
 
     @contextmanager
     def sending(self, job_id: str) -> Iterator[None]:
-        """Mark a job as being sent by this process, so the refresher leaves it alone."""
-        with self._inflight_lock:
-            self._inflight.add(job_id)
+        """Hold the job's lease while this process calls its provider, so no status round of
+        any process takes the job meanwhile (the lease runs out if this process dies)."""
+        held = self.store.lease(job_id, self.owner, self.clock(), self.policy.submit_grace)
         try:
             yield
         finally:
-            with self._inflight_lock:
-                self._inflight.discard(job_id)
-
-    def sending_now(self) -> frozenset[str]:
-        with self._inflight_lock:
-            return frozenset(self._inflight)
+            if held:
+                self.store.release([job_id], self.owner)
 
     # -- status rounds --------------------------------------------------------------------------
 
@@ -134,16 +132,19 @@ class FlowRunner:
         for all its jobs; Kling and TwinSync: one status call per due job.
         """
         moment = now or self.clock()
-        due = self.store.due(moment, exclude=self.sending_now())
-        by_provider: dict[str, list[Job]] = {}
-        for job in due:
-            if job.send_again:
-                self.send_again(job, now)
-            else:
-                by_provider.setdefault(job.provider, []).append(job)
-        watched = {job.id for job in due}
-        for provider, jobs in by_provider.items():
-            watched |= self._refresh_provider(provider, jobs, now)
+        due = self.store.claim_due(moment, self.owner, lease=self.policy.lease_seconds)
+        try:
+            by_provider: dict[str, list[Job]] = {}
+            for job in due:
+                if job.send_again:
+                    self.send_again(job, now)
+                else:
+                    by_provider.setdefault(job.provider, []).append(job)
+            watched = {job.id for job in due}
+            for provider, jobs in by_provider.items():
+                watched |= self._refresh_provider(provider, jobs, now)
+        finally:
+            self.store.release([job.id for job in due], self.owner)
         return len(due), watched
 
     def _refresh_provider(self, provider: str, due: list[Job], now: datetime | None) -> set[str]:
@@ -151,8 +152,8 @@ class FlowRunner:
         usable = [job for job in due if self._reachable(job)]
         if not usable:
             return set()
-        active = self.store.active(provider) if provider in BATCHED else []
-        active = [job for job in active if job.id not in self.sending_now() and not job.is_final]
+        free_for = (self.owner, now or self.clock())
+        active = self.store.active(provider, free_for=free_for) if provider in BATCHED else []
         try:
             FLOWS[provider].refresh(usable, active, self.context(provider, now))
         except Exception:
@@ -220,6 +221,11 @@ class FlowRunner:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True)
+
+
+def process_owner() -> str:
+    """This process's name on the leases it takes: host, process id and a random part."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def postpone(job: Job, when: datetime, note: str | None = None) -> bool:

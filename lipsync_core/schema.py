@@ -17,13 +17,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from lipsync_core.flows.model import utc_now
+from lipsync_core.flows.model import Job, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # The key of the PostgreSQL advisory lock held while migrating ("lipsync" in ASCII); advisory
 # locks belong to one database, so other databases on the same server are not held up.
 MIGRATION_LOCK_KEY = 0x6C697073796E63
+# A person as the sign-in provider names them (an e-mail address is at most 320 characters).
+PERSON = 320
 metadata = sa.MetaData()
 
 schema_version = sa.Table(
@@ -48,6 +51,9 @@ comparison_groups = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("favourite_job_id", sa.String(32), nullable=True),
     sa.Column("idempotency_key", sa.String(300), nullable=True),
+    sa.Column("created_by", sa.String(PERSON), nullable=True),
+    sa.Column("favourite_by", sa.String(PERSON), nullable=True),
+    sa.Column("favourite_at", sa.DateTime, nullable=True),
     sa.Index("ix_groups_idempotency_key", "idempotency_key", unique=True),
     sa.Index("ix_groups_created_at", "created_at"),
 )
@@ -71,6 +77,23 @@ jobs = sa.Table(
     sa.Column("download_state", sa.String(20), nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("data", sa.Text, nullable=False),
+    # -- version 2: who sent it, who is working on it, and the figures statistics group by --
+    sa.Column("sent_by", sa.String(PERSON), nullable=True),
+    sa.Column("lease_owner", sa.String(100), nullable=True),
+    sa.Column("lease_until", sa.DateTime, nullable=True),
+    sa.Column("started_at", sa.DateTime, nullable=True),
+    sa.Column("turnaround_seconds", sa.Float, nullable=True),
+    sa.Column("audio_seconds", sa.Float, nullable=True),
+    sa.Column("estimate_amount", sa.Float, nullable=True),
+    sa.Column("estimate_unit", sa.String(20), nullable=True),
+    sa.Column("estimate_currency", sa.String(3), nullable=True),
+    sa.Column("used_amount", sa.Float, nullable=True),
+    sa.Column("used_unit", sa.String(20), nullable=True),
+    sa.Column("used_estimated", sa.Boolean, nullable=True),
+    sa.Column("quality_state", sa.String(20), nullable=True),
+    sa.Column("offset_ms", sa.Float, nullable=True),
+    sa.Column("sync_confidence", sa.Float, nullable=True),
+    sa.Column("mouth_moves", sa.Boolean, nullable=True),
     sa.Index("ix_jobs_idempotency_key", "idempotency_key", unique=True),
     sa.Index("ix_jobs_created_at", "created_at"),
     sa.Index("ix_jobs_state_created_at", "state", "created_at"),
@@ -79,6 +102,45 @@ jobs = sa.Table(
     sa.Index("ix_jobs_next_poll_at", "next_poll_at"),
     sa.Index("ix_jobs_provider_job_id", "provider", "provider_job_id"),
     sa.Index("ix_jobs_download_state", "download_state"),
+    sa.Index("ix_jobs_sent_by_created_at", "sent_by", "created_at"),
+    sa.Index("ix_jobs_stats", "sandbox", "provider", "model", "created_at"),
+    sa.Index("ix_jobs_quality_state", "quality_state"),
+)
+
+activity = sa.Table(
+    "activity",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String(PERSON), nullable=True),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=True),
+    sa.Column("details", sa.Text, nullable=True),
+    sa.Index("ix_activity_at", "at"),
+)
+
+team_settings = sa.Table(
+    "team_settings",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_by", sa.String(PERSON), nullable=True),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+votes = sa.Table(
+    "votes",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("group_id", sa.String(32), nullable=False),
+    sa.Column("left_job_id", sa.String(32), nullable=False),
+    sa.Column("right_job_id", sa.String(32), nullable=False),
+    sa.Column("winner", sa.String(10), nullable=False),
+    sa.Column("voter", sa.String(PERSON), nullable=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Index("ix_votes_group_id", "group_id"),
+    sa.Index("ix_votes_voter_group", "voter", "group_id"),
 )
 
 
@@ -94,7 +156,83 @@ def _create_v1(connection: Connection) -> None:
         table.create(connection, checkfirst=True)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "jobs and comparison groups", _create_v1),)
+def _team_v2(connection: Connection) -> None:
+    """Who did what, leases, the figures statistics group by, team settings, activity, votes.
+
+    A database made by version 1 gets the new columns and indexes (a new one already has them:
+    version 1 creates the tables as they are now), then every job's figures are filled in from
+    its record, in batches.
+    """
+    inspector = sa.inspect(connection)
+    for table in (jobs, comparison_groups):
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                kind = column.type.compile(dialect=connection.dialect)
+                connection.exec_driver_sql(
+                    f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"
+                )
+        indexes = {index["name"] for index in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in indexes:
+                index.create(connection)
+    for table in (activity, team_settings, votes):
+        table.create(connection, checkfirst=True)
+    _backfill_figures(connection)
+
+
+def job_figures(job: Job) -> dict[str, Any]:
+    """The columns of version 2 that repeat a job's record, for queries that group and filter."""
+    estimate, used = job.estimated_cost, job.cost_used
+    turnaround = None
+    if job.started_at is not None and job.finished_at is not None:
+        turnaround = max(0.0, (job.finished_at - job.started_at).total_seconds())
+    return {
+        "sent_by": job.sent_by,
+        "started_at": naive(job.started_at),
+        "turnaround_seconds": turnaround,
+        "audio_seconds": job.inputs.audio_duration,
+        "estimate_amount": estimate.amount if estimate else None,
+        "estimate_unit": estimate.unit.value if estimate else None,
+        "estimate_currency": estimate.currency if estimate else None,
+        "used_amount": used.amount if used else None,
+        "used_unit": used.unit.value if used else None,
+        "used_estimated": used.estimated if used else None,
+    }
+
+
+def _backfill_figures(connection: Connection, batch: int = 500) -> None:
+    """Fill version 2's figures of every job made before it (a damaged record keeps none)."""
+    last = ""
+    while True:
+        rows = connection.execute(
+            sa.select(jobs.c.id, jobs.c.data)
+            .where(jobs.c.id > last)
+            .order_by(jobs.c.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        for job_id, data in rows:
+            try:
+                job = Job.model_validate_json(data)
+            except ValueError:
+                continue
+            connection.execute(jobs.update().where(jobs.c.id == job_id).values(job_figures(job)))
+        last = rows[-1][0]
+
+
+def naive(moment: datetime | None) -> datetime | None:
+    """Columns hold naive UTC (SQLite keeps no zone); the JSON keeps the aware value."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "jobs and comparison groups", _create_v1),
+    Migration(2, "people, leases, statistics figures, team settings, activity, votes", _team_v2),
+)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,7 +36,15 @@ from lipsync_core.flows.model import (
     JobState,
     utc_now,
 )
-from lipsync_core.schema import comparison_groups, current_version, jobs, make_engine, migrate
+from lipsync_core.schema import (
+    comparison_groups,
+    current_version,
+    job_figures,
+    jobs,
+    make_engine,
+    migrate,
+    naive,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +206,7 @@ class JobStore:
             sa.select(jobs)
             .where(
                 jobs.c.next_poll_at.is_not(None),
-                jobs.c.next_poll_at <= _naive(now),
+                jobs.c.next_poll_at <= naive(now),
                 jobs.c.state.not_in([s.value for s in FINAL_STATES]),
             )
             .order_by(jobs.c.next_poll_at)
@@ -206,11 +214,89 @@ class JobStore:
         excluded = set(exclude)
         return [job for job in self._select(statement, damaged=False) if job.id not in excluded]
 
-    def active(self, provider: str | None = None) -> list[Job]:
-        """Every unfinished job (queued, running or waiting for input), oldest first."""
+    def claim_due(self, now: datetime, owner: str, *, lease: float) -> list[Job]:
+        """Lease every unfinished job due at ``now`` that no process holds, for ``lease`` s.
+
+        One statement decides: ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)
+        RETURNING`` on PostgreSQL; on SQLite the same ``UPDATE … RETURNING`` holds the write lock
+        from its start. So of several processes asking at once, each due job goes to exactly one,
+        and a process that dies holding a lease simply lets it run out.
+        """
+        due = sa.and_(
+            jobs.c.next_poll_at.is_not(None),
+            jobs.c.next_poll_at <= naive(now),
+            jobs.c.state.not_in([s.value for s in FINAL_STATES]),
+        )
+        return self._claim(due, now, owner, lease, order=jobs.c.next_poll_at)
+
+    def claim_downloads(self, now: datetime, owner: str, *, lease: float, limit: int) -> list[Job]:
+        """Lease up to ``limit`` succeeded jobs whose result is still to be copied."""
+        pending = jobs.c.download_state == DownloadState.PENDING.value
+        return self._claim(pending, now, owner, lease, order=jobs.c.finished_at, limit=limit)
+
+    def lease(self, job_id: str, owner: str, now: datetime, seconds: float) -> bool:
+        """Hold one job for ``seconds`` (while this process calls its provider), if it is free
+        at ``now`` or already this owner's."""
+        until = now + timedelta(seconds=seconds)
+        statement = (
+            jobs.update()
+            .where(jobs.c.id == job_id, _free(now, owner))
+            .values(lease_owner=owner, lease_until=naive(until))
+        )
+        with self.engine.begin() as connection:
+            return connection.execute(statement).rowcount == 1
+
+    def release(self, job_ids: Iterable[str], owner: str) -> None:
+        """Let go of the jobs this owner holds, so any process may take their next step."""
+        ids = list(job_ids)
+        if not ids:
+            return
+        statement = (
+            jobs.update()
+            .where(jobs.c.id.in_(ids), jobs.c.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+        )
+        with self.engine.begin() as connection:
+            connection.execute(statement)
+
+    def _claim(
+        self,
+        condition: Any,
+        now: datetime,
+        owner: str,
+        lease: float,
+        *,
+        order: Any,
+        limit: int | None = None,
+    ) -> list[Job]:
+        free = sa.or_(jobs.c.lease_until.is_(None), jobs.c.lease_until <= naive(now))
+        candidates = sa.select(jobs.c.id).where(condition, free).order_by(order)
+        if limit is not None:
+            candidates = candidates.limit(limit)
+        if self.engine.dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        until = naive(now + timedelta(seconds=lease))
+        statement = (
+            jobs.update()
+            .where(jobs.c.id.in_(candidates.scalar_subquery()))
+            .values(lease_owner=owner, lease_until=until)
+            .returning(*jobs.c)
+        )
+        with self.engine.begin() as connection:
+            rows = connection.execute(statement).mappings().all()
+        read = sorted((_read(row) for row in rows), key=lambda job: job.next_poll_at or now)
+        return [job for job in read if not isinstance(job, DamagedJob)]
+
+    def active(
+        self, provider: str | None = None, *, free_for: tuple[str, datetime] | None = None
+    ) -> list[Job]:
+        """Every unfinished job (queued, running or waiting for input), oldest first; with
+        ``free_for=(owner, now)``, only those no other process holds at ``now``."""
         statement = sa.select(jobs).where(jobs.c.state.not_in([s.value for s in FINAL_STATES]))
         if provider is not None:
             statement = statement.where(jobs.c.provider == provider)
+        if free_for is not None:
+            statement = statement.where(_free(free_for[1], free_for[0]))
         return self._select(statement.order_by(jobs.c.created_at), damaged=False)
 
     def has_working(self) -> bool:
@@ -277,7 +363,7 @@ class JobStore:
         """Create a comparison group; with a key already used, the existing group instead."""
         row = {
             "id": group_id,
-            "created_at": _naive(created_at or utc_now()),
+            "created_at": naive(created_at or utc_now()),
             "favourite_job_id": None,
             "idempotency_key": idempotency_key,
         }
@@ -317,6 +403,13 @@ class JobStore:
             rows = connection.execute(statement).mappings().all()
         read = [_read(row) for row in rows]
         return read if damaged else [job for job in read if not isinstance(job, DamagedJob)]
+
+
+def _free(now: datetime, owner: str) -> Any:
+    """No process holds the job (its lease ran out), or ``owner`` does."""
+    return sa.or_(
+        jobs.c.lease_until.is_(None), jobs.c.lease_until <= naive(now), jobs.c.lease_owner == owner
+    )
 
 
 def _read(row: RowMapping) -> Job:
@@ -361,9 +454,9 @@ def _filtered(statement: Any, filters: JobFilter) -> Any:
     if filters.states:
         statement = statement.where(jobs.c.state.in_([JobState(s).value for s in filters.states]))
     if filters.since is not None:
-        statement = statement.where(jobs.c.created_at >= _naive(filters.since))
+        statement = statement.where(jobs.c.created_at >= naive(filters.since))
     if filters.until is not None:
-        statement = statement.where(jobs.c.created_at < _naive(filters.until))
+        statement = statement.where(jobs.c.created_at < naive(filters.until))
     if filters.group_id is not None:
         statement = statement.where(jobs.c.group_id == filters.group_id)
     return statement
@@ -381,13 +474,14 @@ def _row(job: Job, *, version: int) -> dict[str, Any]:
         "stage": job.stage.value if job.stage else None,
         "sandbox": job.sandbox,
         "idempotency_key": job.idempotency_key,
-        "created_at": _naive(job.created_at),
-        "updated_at": _naive(job.updated_at),
-        "finished_at": _naive(job.finished_at),
-        "next_poll_at": _naive(job.next_poll_at),
+        "created_at": naive(job.created_at),
+        "updated_at": naive(job.updated_at),
+        "finished_at": naive(job.finished_at),
+        "next_poll_at": naive(job.next_poll_at),
         "download_state": job.download_state.value if job.download_state else None,
         "version": version,
         "data": data,
+        **job_figures(job),
     }
 
 
@@ -398,15 +492,6 @@ def _group(row: dict[str, Any]) -> ComparisonGroup:
         favourite_job_id=row["favourite_job_id"],
         idempotency_key=row["idempotency_key"],
     )
-
-
-def _naive(moment: datetime | None) -> datetime | None:
-    """Columns hold naive UTC (SQLite keeps no zone); the JSON keeps the aware value."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 __all__ = ["DAMAGED_TEXT", "ComparisonGroup", "DamagedJob", "JobFilter", "JobStore"]

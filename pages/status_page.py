@@ -6,7 +6,7 @@ from ui.card_actions import render_dialogs, show_message
 from ui.cards import render_cards
 from ui.runtime import get_runtime
 from ui.status.filters import current_page, render_filters, render_pagination
-from ui.status.live import announce_finished, render_summary
+from ui.status.live import announce_finished, render_summary, watch_for_jobs
 from ui.timezones import viewer_timezone
 
 runtime = get_runtime()
@@ -16,6 +16,7 @@ show_message()
 if runtime.service.store.count() == 0:
     st.info("No jobs yet: send a video and an audio from the Submit page.")
     st.page_link("pages/submit_page.py", label="Go to Submit", icon=":material/upload:")
+    watch_for_jobs(runtime)
     st.stop()
 
 tz = viewer_timezone()

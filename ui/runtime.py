@@ -1,46 +1,75 @@
 """Process-wide resources of the dashboard, built once and shared by every browser session.
 
-The settings, the embedded sandbox (started only when some provider has no key, or
-``LIPSYNC_SANDBOX=on``), the receiver that serves uploads and takes AusyncLab callbacks, the job
-service and its one background refresher. The sandbox is started here, in the UI layer, because
-the core never imports it.
+The core's :func:`~lipsync_core.worker.start_services` builds them, as it does for a worker: the
+data directory's shared sandbox (only when some provider has no key, or ``LIPSYNC_SANDBOX=on``),
+the receiver that serves uploads and takes AusyncLab callbacks, the job service and the process's
+background refresher. ``python -m ui.serve`` (what ``make run`` runs) starts them before the first
+page is opened, so jobs keep being followed while nobody looks; a bare ``streamlit run app.py``
+starts them on the first page.
 """
 
 from __future__ import annotations
 
-import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 import streamlit as st
 
-from lipsync_core.callback_secret import server_secret
 from lipsync_core.config import PROVIDERS, Connection, Settings, load_settings
 from lipsync_core.errors import LipsyncError
-from lipsync_core.flows.clients import Client, client_factories
-from lipsync_core.flows.sources import uploads_dir
+from lipsync_core.flows.clients import Client
 from lipsync_core.jobs import JobService
-from lipsync_core.receiver import CALLBACK_PATH, Receiver
-from lipsync_core.refresher import Refresher, shared_refresher
-from lipsync_core.sandbox import SandboxConfig, SandboxServer
+from lipsync_core.receiver import Receiver
+from lipsync_core.refresher import Refresher
+from lipsync_core.sandbox import SandboxServer
+from lipsync_core.worker import Services, start_services
 from ui.plain import plain
 
-logger = logging.getLogger(__name__)
-
-DEFAULT_SANDBOX_JOB_SECONDS = 8.0
-DEFAULT_RECEIVER_PORT = 8502
+# Services started by ``python -m ui.serve`` before Streamlit, for the first page to take over.
+_started: Services | None = None
 
 
 @dataclass(frozen=True)
 class Runtime:
-    settings: Settings
-    sandbox: SandboxServer | None
-    service: JobService
-    refresher: Refresher
-    receiver: Receiver
-    clients: dict[str, Callable[[], Client]]
+    """The dashboard's view of its process's services."""
+
+    services: Services
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def service(self) -> JobService:
+        return self.services.service
+
+    @property
+    def refresher(self) -> Refresher:
+        return self.services.refresher
+
+    @property
+    def receiver(self) -> Receiver | None:
+        return self.services.receiver
+
+    @property
+    def clients(self) -> dict[str, Callable[[], Client]]:
+        return self.services.clients
+
+    @property
+    def sandbox(self) -> SandboxServer | None:
+        """The sandbox server, when this process runs it (tests steer it through this)."""
+        shared = self.services.sandbox
+        return shared.server if shared is not None else None
+
+    @property
+    def sandbox_urls(self) -> dict[str, str] | None:
+        """Each sandboxed provider's base URL, whichever process runs the sandbox."""
+        shared = self.services.sandbox
+        return shared.base_urls if shared is not None else None
+
+    @property
+    def uses_sandbox(self) -> bool:
+        return self.services.sandbox is not None
 
     def connection(self, provider: str) -> Connection:
         return self.settings.connection(provider)
@@ -54,61 +83,28 @@ class Runtime:
         factory = self.clients.get(provider)
         return factory() if factory else None
 
-
-def _sandbox_config(settings: Settings) -> SandboxConfig:
-    """The sandbox keeps its jobs in a state file, so a restarted dashboard finds them again."""
-    seconds = float(os.environ.get("LIPSYNC_SANDBOX_JOB_SECONDS", DEFAULT_SANDBOX_JOB_SECONDS))
-    data_dir = settings.data_dir / "sandbox"
-    return SandboxConfig(job_seconds=seconds, data_dir=data_dir, state_file=data_dir / "state.json")
+    def stop(self) -> None:
+        self.services.stop()
 
 
 def build_runtime(settings: Settings) -> Runtime:
     """Start what the settings ask for; used by ``get_runtime`` and by scripts and tests."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    sandbox = None
-    if settings.sandboxed_providers():
-        sandbox = SandboxServer(_sandbox_config(settings)).start()
-    urls = sandbox.base_urls if sandbox else None
-    service = JobService.from_settings(settings, sandbox_base_urls=urls)
-    receiver = _start_receiver(settings, service)
-    service.callback_url = _callback_url(settings, receiver)
-    clients = client_factories(settings, sandbox_base_urls=urls)
-    return Runtime(settings, sandbox, service, shared_refresher(service), receiver, clients)
+    return Runtime(start_services(settings))
 
 
-def _start_receiver(settings: Settings, service: JobService) -> Receiver:
-    """On ``LIPSYNC_RECEIVER_PORT`` (default 8502, the port to expose publicly), else any port.
-
-    Callback tokens are checked against the server secret kept in the data directory, the same
-    one every process sharing that directory gives AusyncLab its callback addresses with.
-    """
-    port = int(os.environ.get("LIPSYNC_RECEIVER_PORT", DEFAULT_RECEIVER_PORT))
-    uploads = uploads_dir(settings)
-    secret = partial(server_secret, settings.data_dir)
-    secret()
-    try:
-        return Receiver(uploads, service.record_callback, secret, port=port).start()
-    except OSError:
-        logger.warning("Port %s is busy; the upload and callback receiver uses another.", port)
-        return Receiver(uploads, service.record_callback, secret, port=0).start()
-
-
-def _callback_url(settings: Settings, receiver: Receiver) -> str | None:
-    """Where AusyncLab can reach the receiver: loopback for the sandbox, else the public URL.
-
-    This is the base of every job's own callback address (``<base>/<job id>/<token>``).
-    """
-    connection = settings.connection("ausynclab")
-    if connection is Connection.SANDBOX:
-        return receiver.callback_url
-    if connection is Connection.LIVE and settings.public_base_url:
-        return settings.public_base_url + CALLBACK_PATH
-    return None
+def start_before_pages() -> Runtime:
+    """Start the services now, for the first page to take over (``python -m ui.serve``)."""
+    global _started
+    runtime = build_runtime(load_settings())
+    _started = runtime.services
+    return runtime
 
 
 @st.cache_resource(show_spinner="Starting the dashboard…")
 def get_runtime() -> Runtime:
-    return build_runtime(load_settings())
+    global _started
+    started, _started = _started, None
+    return Runtime(started) if started is not None else build_runtime(load_settings())
 
 
 def runtime_or_stop() -> Runtime:

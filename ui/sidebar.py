@@ -21,7 +21,7 @@ def render_sidebar(runtime: Runtime) -> None:
         for provider in PROVIDERS:
             icon, word, help_text = CONNECTION_WORDS[runtime.connection(provider)]
             st.markdown(f"{icon} **{provider_display_name(provider)}**: {word}", help=help_text)
-        if runtime.sandbox is not None:
+        if runtime.uses_sandbox:
             st.info(
                 "**Sandbox mode** for the providers marked Sandbox: jobs run on a local "
                 "emulator. Outputs are real videos, but no lip movement is generated.",

@@ -49,7 +49,9 @@ class PollPolicy:
     ends: providers can list a job late. Status checks that keep failing without an answer about
     the job (timeouts, 5xx, 429, unreadable or unexpected answers) back off up to
     ``error_backoff_max`` and end the job only after ``give_up_after``. A create call refused as
-    "too many requests" was not taken and is sent again, at most ``max_resends`` times.
+    "too many requests" was not taken and is sent again, at most ``max_resends`` times. A process
+    holds a job it checks for at most ``lease_seconds`` (a result it copies, for
+    ``download_lease_seconds``): if it dies, another takes the job over after that.
     """
 
     steps: tuple[tuple[float, float], ...] = ((30.0, 2.0), (120.0, 5.0), (600.0, 15.0))
@@ -65,6 +67,8 @@ class PollPolicy:
     face_session_ttl: float = 24 * 3600.0
     download_attempts: int = 3
     parallel_checks: int = 8
+    lease_seconds: float = 180.0
+    download_lease_seconds: float = 35 * 60.0
 
     def interval(self, age: float, *, overdue: bool = False) -> float:
         if overdue:

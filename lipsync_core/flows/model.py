@@ -207,6 +207,8 @@ class Job(BaseModel):
     provider: str
     model: str
     title: str | None = None
+    sent_by: str | None = None
+    """Who sent it: the signed-in person, or ``None`` on a dashboard without sign-in."""
     provider_job_id: str | None = None
     registered_video_id: int | None = None
     group_id: str | None = None

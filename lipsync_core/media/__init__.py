@@ -7,7 +7,8 @@ built on ``frame_sampling`` (which frames to decode) and ``face_tracks`` (joinin
 faces).
 """
 
-from lipsync_core.media.probing import MediaInfo, probe
+from lipsync_core.media.info import MediaInfo
+from lipsync_core.media.probing import probe
 from lipsync_core.media.range_reader import RangeReader
 
 __all__ = ["MediaInfo", "RangeReader", "probe"]

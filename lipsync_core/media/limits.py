@@ -20,12 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from lipsync_core.errors import Finding, MediaValidationError, Severity, provider_display_name
-
-if TYPE_CHECKING:  # probing imports the decode caps, which are derived from these limits
-    from lipsync_core.media.probing import MediaInfo
+from lipsync_core.media.info import MediaInfo
 
 Medium = Literal["video", "audio"]
 

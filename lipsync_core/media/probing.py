@@ -11,7 +11,6 @@ a plain path is the app's own file and is read as it is.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -20,6 +19,7 @@ import av
 from lipsync_core.address_guard import checked_file
 from lipsync_core.errors import MediaValidationError
 from lipsync_core.media.caps import DECODER_OPTIONS
+from lipsync_core.media.info import MediaInfo
 from lipsync_core.media.range_reader import RangeReader
 
 AV_TIME_BASE = 1_000_000
@@ -33,33 +33,6 @@ IMAGE_FORMATS = {"image2", "gif", "apng", "webp"}
 UNREADABLE = (
     "could not be read as video or audio: it may be damaged, cut short, or not a media file"
 )
-
-
-@dataclass(frozen=True)
-class MediaInfo:
-    """What a probe found; figures in seconds, pixels and bytes, ``None`` when not known."""
-
-    source: str
-    format_name: str | None
-    extension: str | None
-    size_bytes: int | None
-    duration: float | None
-    video_codec: str | None
-    width: int | None
-    height: int | None
-    fps: float | None
-    video_duration: float | None
-    audio_codec: str | None
-    audio_duration: float | None
-    audio_sample_rate: int | None
-
-    @property
-    def has_video(self) -> bool:
-        return self.video_codec is not None
-
-    @property
-    def has_audio(self) -> bool:
-        return self.audio_codec is not None
 
 
 def probe(

@@ -38,6 +38,13 @@ State = Annotated[SandboxState, Depends(state_of)]
 router = APIRouter(prefix="/_sandbox")
 
 
+@router.get("/health")
+def health(state: State) -> dict[str, Any]:
+    """Who this sandbox is: a process looking for its data directory's sandbox checks the file."""
+    state_file = state.config.state_file
+    return {"ok": True, "state_file": str(state_file.resolve()) if state_file else None}
+
+
 @router.post("/reset")
 def reset(state: State) -> dict[str, Any]:
     state.reset()

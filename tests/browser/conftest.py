@@ -1,5 +1,5 @@
-"""The real app in a subprocess (``streamlit run``) over a temporary data folder, on the sandbox,
-and Debian's Chromium driven by Playwright (never a downloaded browser).
+"""The real app in a subprocess (``python -m ui.serve``, as ``make run``) over a temporary data
+folder, on the sandbox, and Debian's Chromium driven by Playwright (never a downloaded browser).
 
 The app always runs with ``LIPSYNC_SANDBOX=on``, so no key in the environment or in a developer's
 ``.streamlit/secrets.toml`` can make a test spend money, and with its own SQLite file.
@@ -91,7 +91,7 @@ def start_app(data_dir: Path, log: Path) -> RunningApp:
     """Start the dashboard and wait until Streamlit says it is healthy."""
     port = free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "ui.serve",
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.headless", "true", "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",

@@ -9,18 +9,53 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from lipsync_core.schema import SCHEMA_VERSION, make_engine, schema_version
+from lipsync_core.flows.model import Cost, CostUnit, Job, JobInputs, JobState
+from lipsync_core.schema import (
+    SCHEMA_VERSION,
+    comparison_groups,
+    jobs,
+    make_engine,
+    schema_version,
+)
 from lipsync_core.store import JobStore
+from lipsync_core.store import _row as row_of
 
 WORKERS = 8
 ROUNDS = 10
 READY_TIMEOUT_S = 120.0
 SUCCESS = f"version {SCHEMA_VERSION}"
+MIGRATED = [
+    (1, "jobs and comparison groups"),
+    (2, "people, leases, statistics figures, team settings, activity, votes"),
+]
+# The columns the tables had at version 1, to make a database as version 1 left it.
+V1_COLUMNS = {
+    "jobs": [
+        "id",
+        "provider",
+        "model",
+        "provider_job_id",
+        "group_id",
+        "state",
+        "stage",
+        "sandbox",
+        "idempotency_key",
+        "created_at",
+        "updated_at",
+        "finished_at",
+        "next_poll_at",
+        "download_state",
+        "version",
+        "data",
+    ],
+    "comparison_groups": ["id", "created_at", "favourite_job_id", "idempotency_key"],
+}
 
 
 def applied_migrations(url: str) -> list[tuple[int, str]]:
@@ -46,7 +81,7 @@ def store(database_url: str) -> Iterator[JobStore]:
 def test_a_new_database_records_its_schema_version(store: JobStore, database_url: str) -> None:
     """Opening an empty database applies every migration and records the version reached."""
     assert store.schema_version() == SCHEMA_VERSION
-    assert applied_migrations(database_url) == [(1, "jobs and comparison groups")]
+    assert applied_migrations(database_url) == MIGRATED
 
 
 def test_opening_again_applies_no_migration_twice(store: JobStore, database_url: str) -> None:
@@ -58,7 +93,7 @@ def test_opening_again_applies_no_migration_twice(store: JobStore, database_url:
         assert again.get_group("g1") is not None
     finally:
         again.close()
-    assert applied_migrations(database_url) == [(1, "jobs and comparison groups")]
+    assert applied_migrations(database_url) == MIGRATED
 
 
 @pytest.mark.parametrize("database", ["sqlite"])
@@ -170,3 +205,62 @@ def test_many_first_starts_at_once_on_an_empty_database_all_succeed(
     assert Counter(outcomes) == {SUCCESS: WORKERS * ROUNDS}
     for url in urls:
         assert applied_migrations(url) == [(1, "jobs and comparison groups")]
+
+
+def version_one(url: str) -> None:
+    """An empty database as version 1 made it: its two tables with their columns of then."""
+    old = sa.MetaData()
+    for table in (jobs, comparison_groups, schema_version):
+        names = V1_COLUMNS.get(table.name) or [c.name for c in table.columns]
+        columns = [
+            sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+            for c in table.columns
+            if c.name in names
+        ]
+        sa.Table(table.name, old, *columns)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        old.create_all(connection)
+        connection.execute(
+            schema_version.insert().values(version=1, description="jobs and comparison groups",
+                                           applied_at=datetime(2026, 1, 1))
+        )  # fmt: skip
+    engine.dispose()
+
+
+def test_a_version_one_history_gains_the_team_columns_filled_from_its_records(
+    database_url: str,
+) -> None:
+    """Opening a history made by version 1 adds version 2's columns and tables, fills each job's
+    figures from its record, and keeps the job readable."""
+    version_one(database_url)
+    started = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    job = Job(
+        id="a" * 32, provider="ausynclab", model="prime", state=JobState.SUCCEEDED,
+        inputs=JobInputs(audio_duration=4.0), created_at=started, updated_at=started,
+        started_at=started, finished_at=started + timedelta(seconds=42),
+        estimated_cost=Cost(amount=200.0, unit=CostUnit.CREDITS, estimated=True),
+        cost_used=Cost(amount=210.0, unit=CostUnit.CREDITS),
+    )  # fmt: skip
+    row = {c: v for c, v in row_of(job, version=1).items() if c in V1_COLUMNS["jobs"]}
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.insert(sa.table("jobs", *[sa.column(c) for c in row])), row)
+    engine.dispose()
+    store = JobStore(database_url)
+    try:
+        assert store.schema_version() == 2
+        assert store.get(job.id) == job.model_copy(update={"version": 1})
+        with store.engine.connect() as connection:
+            figures = connection.execute(
+                sa.select(
+                    jobs.c.turnaround_seconds, jobs.c.audio_seconds, jobs.c.estimate_amount,
+                    jobs.c.used_amount, jobs.c.used_unit, jobs.c.lease_owner,
+                )
+            ).one()  # fmt: skip
+            tables = set(sa.inspect(connection).get_table_names())
+        assert tuple(figures) == (42.0, 4.0, 200.0, 210.0, "credits", None)
+        assert {"activity", "team_settings", "votes"} <= tables
+    finally:
+        store.close()
+    assert applied_migrations(database_url) == MIGRATED

@@ -3,6 +3,7 @@ filters."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -177,3 +178,36 @@ def test_the_favourite_of_a_group_is_kept_and_cleared_with_its_job(store: JobSto
     assert store.get_group(group.id).favourite_job_id == job.id
     store.delete(job.id)
     assert store.get_group(group.id).favourite_job_id is None
+
+
+def test_each_due_job_is_leased_by_one_claimer_however_many_ask_at_once(
+    database_url: str,
+) -> None:
+    """Eight threads, each with its own store, claim due jobs at the same moment: every due job
+    goes to exactly one of them, and a job is free again once released or when its lease ends."""
+    setup = JobStore(database_url)
+    due = [setup.insert(make_job(next_poll_at=T0 - timedelta(seconds=i)))[0] for i in range(40)]
+    stores = [JobStore(database_url) for _ in range(8)]
+    barrier = threading.Barrier(len(stores))
+    claimed: dict[str, list[str]] = {}
+
+    def claim(index: int) -> None:
+        barrier.wait()
+        owner = f"owner-{index}"
+        claimed[owner] = [job.id for job in stores[index].claim_due(T0, owner, lease=60)]
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(len(stores))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    everything = [job_id for ids in claimed.values() for job_id in ids]
+    assert sorted(everything) == sorted(job.id for job in due)
+    assert setup.claim_due(T0, "late", lease=60) == []
+    first_owner, first_ids = next((o, ids) for o, ids in claimed.items() if ids)
+    setup.release(first_ids, first_owner)
+    assert sorted(j.id for j in setup.claim_due(T0, "late", lease=60)) == sorted(first_ids)
+    later = T0 + timedelta(seconds=61)
+    assert len(setup.claim_due(later, "after", lease=60)) == len(due)
+    for store in [setup, *stores]:
+        store.close()

@@ -49,10 +49,7 @@ def runtime(
     built = get_runtime()
     yield built
     forget_runtime()
-    built.receiver.stop()
-    if built.sandbox is not None:
-        built.sandbox.stop()
-    built.service.store.close()
+    built.stop()
 
 
 def forget_runtime() -> None:

@@ -420,9 +420,7 @@ def test_live_mode_works_the_same_and_needs_a_public_address_for_uploads(
     finally:
         live = get_runtime()
         forget_runtime()
-        if live.sandbox is not None:
-            live.sandbox.stop()
-        live.service.store.close()
+        live.stop()
 
 
 def test_without_a_key_and_with_the_sandbox_off_it_explains_how_to_add_one(runtime, monkeypatch):

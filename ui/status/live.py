@@ -1,8 +1,10 @@
-"""What keeps the status page current: a summary that refreshes itself while some job is
-working, and a toast for each job seen working that has since finished.
+"""What keeps the status page current: a summary that refreshes itself, and a toast for each
+job seen working that has since finished.
 
-The summary is an ``st.fragment`` with ``run_every`` only while ``HistoryPage.has_working``; each
-tick costs one indexed count, and a change (a job finished, a new one appeared) reruns the page.
+The summary is an ``st.fragment`` that runs every ``REFRESH_SECONDS`` as long as the page is
+open: each tick costs one grouped count of the history (indexed), and a change — a job finished,
+one was removed, or a teammate (on this dashboard or another process on the same database) sent
+a new one — reruns the page. So the team's jobs appear within one interval, without a reload.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from ui.cards import BADGES, REFRESH_SECONDS
 from ui.labels import target_label
 from ui.runtime import Runtime
 
-Signature = tuple[int, tuple[int, ...], bool]
+Signature = tuple[int, ...]
 SUMMARY_ORDER = (
     JobState.RUNNING,
     JobState.QUEUED,
@@ -27,23 +29,32 @@ SUMMARY_ORDER = (
 )
 
 
-def signature(history: HistoryPage) -> Signature:
-    return history.total, tuple(history.counts[s] for s in SUMMARY_ORDER), history.has_working
+def signature(counts: dict[JobState, int]) -> Signature:
+    return tuple(counts[state] for state in SUMMARY_ORDER)
 
 
 def render_summary(runtime: Runtime, filters: JobFilter, history: HistoryPage) -> None:
-    every = REFRESH_SECONDS if history.has_working else None
-    st.fragment(_summary, run_every=every)(runtime, filters, signature(history))
+    st.fragment(_summary, run_every=REFRESH_SECONDS)(runtime, filters, signature(history.counts))
+
+
+def watch_for_jobs(runtime: Runtime) -> None:
+    """On an empty history: rerun the page as soon as anyone sends a job (one count a tick)."""
+    st.fragment(_first_job, run_every=REFRESH_SECONDS)(runtime)
+
+
+def _first_job(runtime: Runtime) -> None:
+    if runtime.service.store.count():
+        st.rerun()
 
 
 def _summary(runtime: Runtime, filters: JobFilter, seen: Signature) -> None:
-    now = runtime.service.history(filters, page=1, page_size=1)
-    if signature(now) != seen:
+    counts = runtime.service.store.count_by_state(filters)
+    if signature(counts) != seen:
         st.rerun()
-    parts = [f"{now.total:,} job{'s' if now.total != 1 else ''}"]
-    parts += [f"{now.counts[s]:,} {BADGES[s][0].lower()}" for s in SUMMARY_ORDER if now.counts[s]]
-    if now.has_working:
-        parts.append("updating by itself")
+    total = sum(counts.values())
+    parts = [f"{total:,} job{'s' if total != 1 else ''}"]
+    parts += [f"{counts[s]:,} {BADGES[s][0].lower()}" for s in SUMMARY_ORDER if counts[s]]
+    parts.append("updating by itself")
     st.caption(" · ".join(parts))
 
 

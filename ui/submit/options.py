@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import streamlit as st
 
 from lipsync_core.errors import LipsyncError
-from lipsync_core.flows.clients import client_factories
 from lipsync_core.flows.model import MODELS, JobOptions, JobState, map_provider_state
 from lipsync_core.providers.ausynclab import SYNC_MODE_DESCRIPTIONS, SyncMode
 from ui import keys
@@ -96,7 +95,7 @@ def _registered_choice(options: JobOptions, runtime: Runtime) -> AusyncLabChoice
 
 def registered_videos(runtime: Runtime) -> dict[int, str]:
     """AusyncLab's registered videos that are ready (COMPLETED), id → name; cached briefly."""
-    urls = runtime.sandbox.base_urls if runtime.sandbox else None
+    urls = runtime.sandbox_urls
     where = (urls or {}).get("ausynclab") or runtime.settings.providers["ausynclab"].base_url
     return _registered_videos(where, runtime)
 
@@ -104,8 +103,9 @@ def registered_videos(runtime: Runtime) -> dict[int, str]:
 @st.cache_data(ttl=REGISTERED_TTL, show_spinner="Listing AusyncLab's registered videos…")
 def _registered_videos(where: str, _runtime: Runtime) -> dict[int, str]:
     """The list at ``where`` (the cache's key: the AusyncLab address this runtime talks to)."""
-    urls = _runtime.sandbox.base_urls if _runtime.sandbox else None
-    client = client_factories(_runtime.settings, sandbox_base_urls=urls)["ausynclab"]()
+    client = _runtime.client("ausynclab")
+    if client is None:
+        return {}
     return {
         video.id: f"{video.name or 'Unnamed'} (id {video.id})"
         for video in client.list_registered_videos()

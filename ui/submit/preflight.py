@@ -73,9 +73,8 @@ def face_check(path: str) -> FaceCheck:
 
 def sandbox_hosts(runtime: Runtime) -> tuple[str, ...]:
     """The sandbox's ``host:port``, which the prober may reach although it is on loopback."""
-    if runtime.sandbox is None:
-        return ()
-    return (f"{runtime.sandbox.host}:{runtime.sandbox.port}",)
+    shared = runtime.services.sandbox
+    return (shared.host_port,) if shared is not None else ()
 
 
 def probe_choice(choice: MediaChoice, runtime: Runtime) -> Probe | None:
