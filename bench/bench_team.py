@@ -51,8 +51,8 @@ def environment(data: Path, database_url: str, **extra: str) -> dict[str, str]:
         LIPSYNC_SANDBOX_JOB_SECONDS="3600",
         LIPSYNC_RECEIVER_PORT="0",
         PYTHONPATH=str(ROOT),
-        **extra,
     )
+    values.update(extra)
     return values
 
 
