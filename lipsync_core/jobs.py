@@ -24,7 +24,7 @@ from lipsync_core.downloads import DownloadError, copy_result, download_failed, 
 from lipsync_core.errors import (
     LipsyncError,
 )
-from lipsync_core.flows.ausynclab import uses_v2
+from lipsync_core.flows.ausynclab import registers_video, uses_v2
 from lipsync_core.flows.clients import ClientPool, ClientSource, client_factories
 from lipsync_core.flows.common import PollPolicy
 from lipsync_core.flows.kling import (
@@ -346,8 +346,8 @@ class JobService:
         recorded = [
             self.store.insert(
                 intended_job(
-                    p, m, inputs, options or JobOptions(), title=title, key=key,
-                    group_id=group_id, now=now, sandbox=self._is_sandbox(p),
+                    p, m, *self._reusing(p, m, inputs, options or JobOptions()), title=title,
+                    key=key, group_id=group_id, now=now, sandbox=self._is_sandbox(p),
                     submit_grace=self.policy.submit_grace, price=price,
                 )
             )
@@ -357,6 +357,21 @@ class JobService:
             if created:
                 self._runner.start(job)
         return self.store.get_many([job.id for job, _ in recorded]) or [j for j, _ in recorded]
+
+    def _reusing(
+        self, provider: str, model: str, inputs: JobInputs, options: JobOptions
+    ) -> tuple[JobInputs, JobOptions]:
+        """A Prime job that would register its video takes the registration an earlier job of
+        this history made of the same video (the same link, or the same uploaded file, whose
+        name is its content's hash), instead of registering it once more."""
+        if not registers_video(provider, model, inputs, options):
+            return inputs, options
+        source = inputs.video_url or inputs.video_path
+        found = self.store.registration_of(source, sandbox=self._is_sandbox(provider))
+        if found is None:
+            return inputs, options
+        reused = inputs.model_copy(update={"registered_video_id": found})
+        return reused, options.model_copy(update={"registration_reused": True})
 
     def close(self) -> None:
         """Stop the status-check threads and release the database (end of process or test)."""

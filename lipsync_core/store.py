@@ -287,6 +287,30 @@ class JobStore:
         read = sorted((_read(row) for row in rows), key=lambda job: job.next_poll_at or now)
         return [job for job in read if not isinstance(job, DamagedJob)]
 
+    def registration_of(
+        self, source: str | None, *, sandbox: bool, recent: int = 200
+    ) -> int | None:
+        """The AusyncLab registration an earlier Prime job made of this video (its link or its
+        uploaded file), if one got past registering; looked for among the ``recent`` newest."""
+        if not source:
+            return None
+        statement = (
+            sa.select(jobs)
+            .where(
+                jobs.c.provider == "ausynclab",
+                jobs.c.model == "prime",
+                jobs.c.sandbox == sandbox,
+                jobs.c.provider_job_id.is_not(None),
+            )
+            .order_by(jobs.c.created_at.desc())
+            .limit(recent)
+        )
+        for job in self._select(statement, damaged=False):
+            made = job.inputs.video_url or job.inputs.video_path
+            if made == source and job.registered_video_id is not None:
+                return job.registered_video_id
+        return None
+
     def active(
         self, provider: str | None = None, *, free_for: tuple[str, datetime] | None = None
     ) -> list[Job]:

@@ -44,6 +44,8 @@ from lipsync_core.flows.model import (
     Cost,
     CostUnit,
     Job,
+    JobInputs,
+    JobOptions,
     JobState,
     Stage,
     map_provider_state,
@@ -68,6 +70,17 @@ def uses_v2(job: Job) -> bool:
 def registers(job: Job) -> bool:
     """Whether the job registers its own video (Prime, no registration given, not v2)."""
     return not uses_v2(job) and job.inputs.registered_video_id is None
+
+
+def registers_video(provider: str, model: str, inputs: JobInputs, options: JobOptions) -> bool:
+    """Whether a job to be sent would register its video (see :func:`registers`)."""
+    return (
+        provider == PROVIDER
+        and model == "prime"
+        and not options.use_v2
+        and inputs.registered_video_id is None
+        and bool(inputs.video_url or inputs.video_path)
+    )
 
 
 class AusyncLabFlow:
@@ -151,10 +164,16 @@ class AusyncLabFlow:
         try:
             registration = ctx.client.get_registered_video(video_id)
         except NotFoundError:
+            if job.options.registration_reused:
+                self._register_instead(job, ctx)
+                return
             raise InvalidRequestError(
                 f"AusyncLab has no registered video {video_id}; choose another one.",
                 provider=PROVIDER,
             ) from None
+        if registration.state is AusyncLabState.FAILED and job.options.registration_reused:
+            self._register_instead(job, ctx)
+            return
         if registration.state is AusyncLabState.FAILED:
             raise InvalidRequestError(
                 f"The registered video {video_id} failed to register at AusyncLab; "
@@ -171,6 +190,17 @@ class AusyncLabFlow:
         saved = ctx.update(job.id, chosen)
         if saved is not None and registration.state is AusyncLabState.COMPLETED:
             self._generate(saved, ctx)
+
+    def _register_instead(self, job: Job, ctx: FlowContext) -> None:
+        """The registration an earlier job made is gone: register this job's video after all."""
+
+        def forget(j: Job) -> None:
+            j.inputs.registered_video_id = None
+            j.options.registration_reused = False
+
+        saved = ctx.update(job.id, forget)
+        if saved is not None:
+            self._register(saved, ctx)
 
     def _generate(self, job: Job, ctx: FlowContext) -> None:
         """Prime's second step, from a COMPLETED registration; the intent is saved first."""

@@ -184,6 +184,9 @@ class JobOptions(BaseModel):
 
     sync_mode: str = "loop"
     use_v2: bool = False
+    registration_reused: bool = False
+    """``registered_video_id`` was taken from an earlier job with the same video: if AusyncLab
+    no longer has it, the job registers the video itself instead of failing."""
     session_id: str | None = None
     faces: list[KlingFace] = Field(default_factory=list)
     face_id: str | None = None

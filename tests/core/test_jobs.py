@@ -30,6 +30,7 @@ from lipsync_core.jobs import (
     Stage,
     TwinSyncPrice,
 )
+from lipsync_core.providers.ausynclab import AusyncLabClient
 from lipsync_core.sandbox import SandboxServer
 from tests.core.conftest import MakeService, sandbox_now
 
@@ -99,6 +100,40 @@ def test_prime_registers_the_video_then_generates(
         "/ausynclab/api/v1/lipsync/register-video",
         "/ausynclab/api/v1/lipsync/generate-lipsync",
     ]
+
+
+def test_a_second_prime_job_of_the_same_video_reuses_its_registration(
+    service: JobService, sandbox: SandboxServer, small_media: JobInputs
+) -> None:
+    """The same video sent to Prime again is not registered again: the new job generates from
+    the registration the first one made."""
+    (first,) = run_until_final(
+        service, sandbox, [service.submit("ausynclab", "prime", small_media)]
+    )
+    again = service.submit("ausynclab", "prime", small_media.model_copy(), title="again")
+    (second,) = run_until_final(service, sandbox, [again])
+    assert second.state is JobState.SUCCEEDED, second.error
+    assert second.registered_video_id == first.registered_video_id
+    assert second.options.registration_reused
+    assert creates(sandbox, "ausynclab").count("/ausynclab/api/v1/lipsync/register-video") == 1
+
+
+def test_a_reused_registration_deleted_at_ausynclab_is_made_again(
+    service: JobService, sandbox: SandboxServer, small_media: JobInputs
+) -> None:
+    """If AusyncLab no longer has the earlier registration, the job registers the video itself
+    instead of failing."""
+    (first,) = run_until_final(
+        service, sandbox, [service.submit("ausynclab", "prime", small_media)]
+    )
+    client = AusyncLabClient("sandbox", sandbox.base_urls["ausynclab"])
+    client.delete_registered_video(first.registered_video_id)
+    (second,) = run_until_final(
+        service, sandbox, [service.submit("ausynclab", "prime", small_media)]
+    )
+    assert second.state is JobState.SUCCEEDED, second.error
+    assert second.registered_video_id != first.registered_video_id
+    assert creates(sandbox, "ausynclab").count("/ausynclab/api/v1/lipsync/register-video") == 2
 
 
 def test_prime_can_use_an_existing_registration(
