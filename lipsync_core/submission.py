@@ -131,6 +131,10 @@ def _probe(inputs: JobInputs, kind: MediaKind, allowed_hosts: Collection[str]) -
     return info
 
 
+SERVICE_OPTIONS = frozenset({"registration_reused"})
+"""Options the job service sets itself, not the form: they do not make another submission."""
+
+
 def intent_key(
     targets: Iterable[tuple[str, str]],
     inputs: JobInputs,
@@ -154,7 +158,7 @@ def intent_key(
     content = {
         "targets": sorted({(provider, model) for provider, model in targets}),
         "inputs": inputs.model_dump(mode="json"),
-        "options": options.model_dump(mode="json"),
+        "options": options.model_dump(mode="json", exclude=SERVICE_OPTIONS),
         "title": title,
         "salt": salt,
     }

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from lipsync_core.flows.model import JobInputs, JobOptions, KlingFace
-from lipsync_core.submission import intent_key
+from lipsync_core.submission import SERVICE_OPTIONS, intent_key
 
 REPO = Path(__file__).resolve().parents[2]
 TARGETS = [("ausynclab", "prime"), ("twinsync", "videotalking")]
@@ -137,4 +137,9 @@ def test_a_change_of_any_option_makes_a_new_key(field: str, value: Any) -> None:
 def test_every_field_of_the_inputs_and_options_is_tried() -> None:
     """The tables above name every field, so a new field is tried too."""
     assert set(OTHER_INPUTS) == set(JobInputs.model_fields)
-    assert set(OTHER_OPTIONS) == set(JobOptions.model_fields)
+    assert set(OTHER_OPTIONS) == set(JobOptions.model_fields) - SERVICE_OPTIONS
+
+
+def test_an_option_the_service_sets_itself_is_the_same_submission() -> None:
+    """Reusing an earlier registration is the service's choice, not another thing asked for."""
+    assert key(options=JobOptions(registration_reused=True)) == key()

@@ -94,7 +94,7 @@ def test_a_finished_comparison_plays_each_result_from_the_local_copy(app, runtim
     assert any(
         t.startswith("Used: ") or t.startswith("Estimated: about 250 credits") for t in texts(app)
     )
-    assert "2 jobs · 2 done" in texts(app)
+    assert "2 jobs · 2 done · updating by itself" in texts(app)
 
 
 def test_a_toast_says_when_a_job_seen_working_finishes(app, runtime):
