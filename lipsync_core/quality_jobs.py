@@ -25,6 +25,8 @@ from datetime import datetime
 from pathlib import Path
 
 import av
+import numpy as np
+import sqlalchemy as sa
 
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.model import (
@@ -35,6 +37,8 @@ from lipsync_core.flows.model import (
     QualityState,
 )
 from lipsync_core.quality import SyncReport, measure_sync
+from lipsync_core.ranking import Target
+from lipsync_core.schema import jobs
 from lipsync_core.store import JobStore
 
 logger = logging.getLogger(__name__)
@@ -67,6 +71,18 @@ class Measured:
     video: Path
     audio: Path | None
     source: Path | None
+
+
+@dataclass(frozen=True)
+class MeasuredFigures:
+    """What the measures say of one provider/model's results: how many were measured, the
+    share whose mouth moves with the speech, the median offset of those (ignoring its sign),
+    and the median confidence of all."""
+
+    results: int
+    moving_share: float
+    median_offset_ms: float | None
+    median_confidence: float | None
 
 
 class QualityJobs:
@@ -117,6 +133,33 @@ class QualityJobs:
         seconds = round(time.monotonic() - began, 3)
         logger.info("job %s: lip sync measured in %.1f s: %s", job_id, seconds, report.summary())
         return int(self.store.change(job_id, recorded, report, seconds, self.clock())[1])
+
+
+def measured_figures(store: JobStore) -> dict[Target, MeasuredFigures]:
+    """The measured figures of every provider/model (sandbox and live apart)."""
+    statement = sa.select(
+        jobs.c.provider, jobs.c.model, jobs.c.sandbox, jobs.c.mouth_moves, jobs.c.offset_ms,
+        jobs.c.sync_confidence,
+    ).where(jobs.c.quality_state == QualityState.MEASURED.value)  # fmt: skip
+    with store.engine.connect() as connection:
+        rows = connection.execute(statement).all()
+    grouped: dict[Target, list[tuple[bool, float | None, float | None]]] = {}
+    for provider, model, sandbox, moves, offset, confidence in rows:
+        grouped.setdefault(Target(provider, model, bool(sandbox)), []).append(
+            (bool(moves), offset, confidence)
+        )
+    return {target: _figures(measures) for target, measures in grouped.items()}
+
+
+def _figures(measures: list[tuple[bool, float | None, float | None]]) -> MeasuredFigures:
+    offsets = [abs(offset) for moves, offset, _ in measures if moves and offset is not None]
+    confidences = [confidence for _, _, confidence in measures if confidence is not None]
+    return MeasuredFigures(
+        results=len(measures),
+        moving_share=sum(moves for moves, _, _ in measures) / len(measures),
+        median_offset_ms=float(np.median(offsets)) if offsets else None,
+        median_confidence=float(np.median(confidences)) if confidences else None,
+    )
 
 
 def measure(job: Job) -> SyncReport:

@@ -8,6 +8,7 @@ PostgreSQL; results are measured by the real ``measure_sync``.
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,16 +16,27 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from lipsync_core.flows.model import DownloadState, Job, JobInputs, JobState, QualityState
+from lipsync_core.flows.model import (
+    DownloadState,
+    Job,
+    JobInputs,
+    JobQuality,
+    JobState,
+    QualityState,
+)
 from lipsync_core.jobs import JobService
+from lipsync_core.quality import SyncReport
 from lipsync_core.quality_jobs import (
     GIVEN_UP,
     MAX_ATTEMPTS,
     MISSING,
+    MeasuredFigures,
     QualityRequestError,
+    measured_figures,
     measuring_started,
     what_to_measure,
 )
+from lipsync_core.ranking import Target
 from lipsync_core.sandbox import SandboxServer
 from lipsync_core.schema import jobs, make_engine
 from lipsync_core.store import JobStore
@@ -250,3 +262,39 @@ def test_a_version_one_history_has_its_copied_results_due_a_measure(database_url
         assert states == {copied.id: "pending", remote.id: None, failed.id: None}
     finally:
         store.close()
+
+
+def test_measured_figures_per_provider_keep_sandbox_and_live_apart(database_url: str) -> None:
+    """Per provider/model: results measured, share moving, median |offset| of the moving ones,
+    median confidence of all; pending and failed measures are not counted."""
+
+    def measured(provider: str, sandbox: bool, report: dict[str, Any] | None, state: str) -> Job:
+        quality = JobQuality(state=QualityState(state), report=report)
+        return Job(
+            id=uuid.uuid4().hex, provider=provider, model="m", state=JobState.SUCCEEDED,
+            download_state=DownloadState.DONE, sandbox=sandbox, quality=quality,
+        )  # fmt: skip
+
+    def moving(offset: float, confidence: float) -> dict[str, Any]:
+        return SyncReport(offset, confidence, True).to_dict()
+
+    still = SyncReport(None, 0.2, False).to_dict()
+    unmeasurable = SyncReport(None, None, False, reason="No face was found.").to_dict()
+    store = JobStore(database_url)
+    try:
+        store.insert_many([
+            measured("kling", False, moving(-40.0, 0.9), "measured"),
+            measured("kling", False, moving(80.0, 0.7), "measured"),
+            measured("kling", False, moving(10.0, 0.8), "measured"),
+            measured("kling", False, still, "measured"),
+            measured("kling", True, still, "measured"),
+            measured("kling", False, None, "pending"),
+            measured("kling", False, unmeasurable, "failed"),
+        ])  # fmt: skip
+        figures = measured_figures(store)
+    finally:
+        store.close()
+    assert figures == {
+        Target("kling", "m", False): MeasuredFigures(4, 0.75, 40.0, 0.75),
+        Target("kling", "m", True): MeasuredFigures(1, 0.0, None, 0.2),
+    }
