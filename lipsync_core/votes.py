@@ -108,6 +108,29 @@ class VoteStore:
             for r in rows
         ]
 
+    def candidates(self, *, groups: int = 200) -> dict[str, list[str]]:
+        """The succeeded results of the newest ``groups`` comparison groups that have at least
+        two: group id -> job ids."""
+        succeeded = sa.and_(jobs.c.group_id.is_not(None), jobs.c.state == JobState.SUCCEEDED.value)
+        recent = (
+            sa.select(jobs.c.group_id)
+            .where(succeeded)
+            .group_by(jobs.c.group_id)
+            .having(sa.func.count() >= 2)
+            .order_by(sa.func.max(jobs.c.created_at).desc())
+            .limit(groups)
+        )
+        statement = (
+            sa.select(jobs.c.group_id, jobs.c.id)
+            .where(succeeded, jobs.c.group_id.in_(recent.scalar_subquery()))
+            .order_by(jobs.c.group_id, jobs.c.id)
+        )
+        found: dict[str, list[str]] = {}
+        with self.engine.connect() as connection:
+            for group_id, job_id in connection.execute(statement):
+                found.setdefault(group_id, []).append(job_id)
+        return found
+
     def _check(self, connection: sa.Connection, vote: Vote) -> None:
         if vote.left_job_id == vote.right_job_id:
             raise VoteError("A result cannot be compared with itself.")
