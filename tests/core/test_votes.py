@@ -93,3 +93,17 @@ def test_contests_name_each_side_and_drop_votes_of_removed_jobs(store: JobStore)
     assert votes.contests() == [Contest(NOVA, TWINSYNC, Winner.RIGHT)]
     assert len(votes.all()) == 2, "the vote itself is kept"
     assert [r.target for r in rank(votes.contests())] == [TWINSYNC, NOVA]
+
+
+def test_candidates_are_the_succeeded_results_of_groups_with_two_or_more(store: JobStore) -> None:
+    """Failed results, lone results and jobs of no group are never drawn; newest groups first."""
+    nova, twinsync = result(store, NOVA), result(store, TWINSYNC)
+    result(store, KLING, state="failed")
+    lone = result(store, NOVA, group=OTHER_GROUP)
+    result(store, TWINSYNC, group=OTHER_GROUP, state="failed")
+    store.insert(lone.model_copy(update={"id": uuid.uuid4().hex, "group_id": None}))
+    votes = VoteStore(store)
+    assert votes.candidates() == {GROUP: sorted([nova.id, twinsync.id])}
+    newer = "n" * 32
+    pair = [result(store, NOVA, group=newer).id, result(store, KLING, group=newer).id]
+    assert votes.candidates(groups=1) == {newer: sorted(pair)}

@@ -15,8 +15,8 @@ import streamlit as st
 HTML = """
 <div class="together">
   <button type="button" data-act="play">▶ Play both from the start</button>
-  <button type="button" data-act="pause">⏸ Pause both</button>
-  <button type="button" data-act="sound">🔈 Sound from A (switch to B)</button>
+  <button type="button" data-act="pause">Pause both</button>
+  <button type="button" data-act="sound">Sound from A (switch to B)</button>
 </div>
 """
 
@@ -45,7 +45,7 @@ export default function (component) {
     videos().forEach((video, index) => { video.muted = index !== heard; });
     const names = ["A", "B"];
     button("sound").textContent =
-      `🔈 Sound from ${names[heard]} (switch to ${names[1 - heard]})`;
+      `Sound from ${names[heard]} (switch to ${names[1 - heard]})`;
   };
   const stopKeeping = () => {
     if (keeper !== null) { clearInterval(keeper); keeper = null; }
