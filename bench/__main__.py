@@ -16,6 +16,7 @@ BENCHMARKS = {
     "receiver": "bench.bench_receiver",
     "memory": "bench.bench_memory",
     "quality": "bench.bench_quality",
+    "quality_jobs": "bench.bench_quality_jobs",
 }
 
 
