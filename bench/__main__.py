@@ -12,6 +12,7 @@ BENCHMARKS = {
     "render": "bench.bench_render",
     "poll_economy": "bench.poll_economy",
     "history": "bench.bench_history",
+    "quality_jobs": "bench.bench_quality_jobs",
     "status_page": "bench.bench_status_page",
     "receiver": "bench.bench_receiver",
     "memory": "bench.bench_memory",

@@ -51,6 +51,7 @@ from lipsync_core.flows.model import (
 from lipsync_core.flows.sources import kling_sound_file
 from lipsync_core.media import limits
 from lipsync_core.pricing import TwinSyncPrice, price_of
+from lipsync_core.quality_jobs import QualityJobs
 from lipsync_core.runner import FlowRunner
 from lipsync_core.store import ComparisonGroup, JobFilter, JobStore
 from lipsync_core.submission import (
@@ -120,6 +121,7 @@ class JobService:
         self._clock = clock
         self._runner = FlowRunner(store, self._clients, settings, self.policy, clock)
         self.callback_url = callback_url
+        self._quality = QualityJobs(store, self._runner.owner, clock)
 
     @classmethod
     def from_settings(
@@ -314,6 +316,15 @@ class JobService:
         finally:
             self.store.release([job.id for job in claimed], owner)
         return copied
+
+    def measure_results(self, limit: int = 5) -> int:
+        """Measure the lip sync of copied results not measured yet, one at a time (each result
+        by one process only: it leases the job); see :mod:`lipsync_core.quality_jobs`."""
+        return self._quality.measure_pending(limit)
+
+    def measure_again(self, job_id: str) -> Job:
+        """Measure a result's lip sync again, soon, in the background."""
+        return self._quality.request(job_id)
 
     # -- internals ------------------------------------------------------------------------------
 

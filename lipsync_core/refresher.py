@@ -60,6 +60,7 @@ class Refresher:
             self._threads = [
                 threading.Thread(target=self._poll_loop, name="lipsync-refresher", daemon=True),
                 threading.Thread(target=self._download_loop, name="lipsync-downloads", daemon=True),
+                threading.Thread(target=self._quality_loop, name="lipsync-quality", daemon=True),
             ]
             for thread in self._threads:
                 thread.start()
@@ -80,6 +81,9 @@ class Refresher:
 
     def _download_loop(self) -> None:
         self._loop(self.service.download_outputs, self.download_tick, count=False)
+
+    def _quality_loop(self) -> None:
+        self._loop(self.service.measure_results, self.download_tick, count=False)
 
     def _loop(self, work: Callable[[], object], every: float, *, count: bool) -> None:
         while not self._stop.is_set():

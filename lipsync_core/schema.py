@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from lipsync_core.flows.model import Job, utc_now
+from lipsync_core.flows.model import Job, QualityState, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +198,21 @@ def job_figures(job: Job) -> dict[str, Any]:
         "used_amount": used.amount if used else None,
         "used_unit": used.unit.value if used else None,
         "used_estimated": used.estimated if used else None,
+        **quality_figures(job),
+    }
+
+
+def quality_figures(job: Job) -> dict[str, Any]:
+    """The lip-sync measure's state and, once measured, its figures (``None`` otherwise, so a
+    result that could not be measured never counts as one whose mouth does not move)."""
+    state = job.quality_state
+    report = job.quality.report if job.quality is not None else None
+    measured = state is QualityState.MEASURED and report is not None
+    return {
+        "quality_state": state.value if state is not None else None,
+        "offset_ms": report.get("offset_ms") if measured else None,
+        "sync_confidence": report.get("confidence") if measured else None,
+        "mouth_moves": bool(report.get("mouth_moves")) if measured else None,
     }
 
 

@@ -34,6 +34,7 @@ from lipsync_core.flows.model import (
     DownloadState,
     Job,
     JobState,
+    QualityState,
     utc_now,
 )
 from lipsync_core.schema import (
@@ -232,6 +233,11 @@ class JobStore:
     def claim_downloads(self, now: datetime, owner: str, *, lease: float, limit: int) -> list[Job]:
         """Lease up to ``limit`` succeeded jobs whose result is still to be copied."""
         pending = jobs.c.download_state == DownloadState.PENDING.value
+        return self._claim(pending, now, owner, lease, order=jobs.c.finished_at, limit=limit)
+
+    def claim_quality(self, now: datetime, owner: str, *, lease: float, limit: int) -> list[Job]:
+        """Lease up to ``limit`` jobs whose result's lip sync is still to be measured."""
+        pending = jobs.c.quality_state == QualityState.PENDING.value
         return self._claim(pending, now, owner, lease, order=jobs.c.finished_at, limit=limit)
 
     def lease(self, job_id: str, owner: str, now: datetime, seconds: float) -> bool:

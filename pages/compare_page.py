@@ -1,8 +1,9 @@
-"""Compare providers: prices, what the job history measured, and outputs side by side."""
+"""Compare providers: prices, what the job history measured, outputs side by side, a blind test."""
 
 import streamlit as st
 
 from ui import keys
+from ui.compare.blind import render_blind_test
 from ui.compare.groups import render_groups
 from ui.compare.prices import render_prices
 from ui.compare.stats import WINDOWS, load_history, render_stats
@@ -11,7 +12,9 @@ from ui.timezones import local_time
 
 runtime = runtime_or_stop()
 st.title("Compare providers")
-prices, measured, side_by_side = st.tabs(["Prices", "Measured", "Side by side"])
+prices, measured, side_by_side, blind = st.tabs(
+    ["Prices", "Measured", "Side by side", "Blind test"]
+)
 
 with prices:
     settings = render_prices()
@@ -24,3 +27,6 @@ with measured:
 with side_by_side:
     st.caption(f"Comparisons sent in the period chosen under Measured ({window.lower()}).")
     render_groups(runtime, history.jobs, local_time(st.context.timezone).zone)
+
+with blind:
+    render_blind_test(runtime)

@@ -23,6 +23,7 @@ from ui.card_actions import render_actions
 from ui.face_choice import render_face_choice
 from ui.labels import and_list, target_label
 from ui.plain import plain
+from ui.quality import quality_line
 from ui.runtime import Runtime
 
 REFRESH_SECONDS = 2.0
@@ -120,6 +121,7 @@ def card_body(runtime: Runtime, job: Job, tz: tzinfo) -> None:
     if job.note:
         st.caption(f"ℹ️ {plain(job.note)}")
     st.caption(cost_line(job))
+    quality_line(runtime, job)
     if job.state is JobState.NEEDS_INPUT:
         with st.expander("Choose the face", expanded=True):
             render_face_choice(runtime, job)

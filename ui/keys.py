@@ -85,6 +85,21 @@ COMPARE_GROUP = "compare_group"  # the comparison group shown side by side
 COMPARE_FAVOURITE = "compare_favourite"  # prefix: "mark as favourite" button per job
 COMPARE_STATS_CSV = "compare_stats_csv"
 COMPARE_JOBS_CSV = "compare_jobs_csv"
+# The blind test (ui/compare/blind.py)
+BLIND_PAIR = "blind_pair"  # (group id, job id shown as A, job id shown as B) being judged
+BLIND_VOTED = "blind_voted"  # the Winner picked for that pair: its providers are shown
+BLIND_PASSED = "blind_passed"  # pairs skipped in this session (frozensets of two job ids)
+BLIND_MESSAGE = "blind_message"  # a vote that could not be counted, said once
+BLIND_PLAYERS = "blind_players"  # the container of the two players, found by "play both"
+BLIND_PLAY_BOTH = "blind_play_both"  # the play-together control
+BLIND_NEXT = "blind_next"
+BLIND_SKIP = "blind_skip"
+
+
+def blind_vote(winner: str) -> str:
+    """A vote button of the blind test (``winner``: left, tie, right)."""
+    return f"blind_vote_{winner}"
+
 
 # -- AusyncLab library page -----------------------------------------------------------------------
 LIBRARY_FLASH = "library_flash"  # messages from the last action, shown for a while

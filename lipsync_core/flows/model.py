@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -203,6 +203,30 @@ class DownloadState(StrEnum):
     FAILED = "failed"
 
 
+class QualityState(StrEnum):
+    """Where a result's lip-sync measure is: to do (or under way), done, or impossible."""
+
+    PENDING = "pending"
+    MEASURED = "measured"
+    FAILED = "failed"
+
+
+class JobQuality(BaseModel):
+    """The lip-sync measure of a job's result, kept with the job.
+
+    ``report`` is :meth:`lipsync_core.quality.SyncReport.to_dict` (its ``reason`` says why a
+    ``FAILED`` one could not be measured); ``seconds`` is how long measuring took;
+    ``attempts`` counts the measurements started since the last request, so a result that
+    stops every process measuring it is given up on instead of taken again forever.
+    """
+
+    state: QualityState = QualityState.PENDING
+    report: dict[str, Any] | None = None
+    measured_at: datetime | None = None
+    seconds: Amount | None = None
+    attempts: int = 0
+
+
 class Job(BaseModel):
     """One intended lip-sync job at one provider, from intent to result; never holds a key."""
 
@@ -249,6 +273,8 @@ class Job(BaseModel):
     """When the status checks started failing (timeouts, 5xx, 429, unreadable answers); cleared by
     the next readable answer."""
     failed_checks: int = 0
+    quality: JobQuality | None = None
+    """The lip-sync measure of the local result (``None``: none asked for yet)."""
     sandbox: bool = False
     idempotency_key: str | None = None
     version: int = 0
@@ -275,6 +301,15 @@ class Job(BaseModel):
     def is_intent(self) -> bool:
         """Whether a create call may have been sent whose answer was not saved yet."""
         return self.stage in INTENT_STAGES and not self.is_final
+
+    @property
+    def quality_state(self) -> QualityState | None:
+        """The measure's state; a succeeded job whose result is copied is due one."""
+        if self.quality is not None:
+            return self.quality.state
+        if self.state is JobState.SUCCEEDED and self.download_state is DownloadState.DONE:
+            return QualityState.PENDING
+        return None
 
     def elapsed(self, now: datetime | None = None) -> float:
         """Seconds from creation to the end (or to ``now`` while not finished)."""

@@ -10,6 +10,7 @@ import pytest
 
 from lipsync_core.config import Settings
 from lipsync_core.flows.clients import ClientPool, client_factories
+from lipsync_core.flows.model import QualityState
 from lipsync_core.jobs import JobInputs, JobService, JobState, JobStore, PollPolicy
 from lipsync_core.refresher import Refresher, shared_refresher, stop_shared_refresher
 from lipsync_core.sandbox import SandboxServer
@@ -46,14 +47,15 @@ def test_the_process_has_one_refresher_whoever_asks(service: JobService) -> None
         first = shared_refresher(service)
         second = shared_refresher(service)
         assert second is first and first.running
-        assert {t.name for t in first.threads} == {"lipsync-refresher", "lipsync-downloads"}
+        names = {t.name for t in first.threads}
+        assert names == {"lipsync-refresher", "lipsync-downloads", "lipsync-quality"}
     finally:
         stop_shared_refresher()
     assert not first.running
 
 
 def test_starting_a_running_refresher_again_changes_nothing(refresher: Refresher) -> None:
-    """Start is once: a second start keeps the same two threads."""
+    """Start is once: a second start keeps the same three threads."""
     threads = refresher.threads
     assert refresher.start() is refresher
     assert refresher.threads == threads
@@ -62,7 +64,8 @@ def test_starting_a_running_refresher_again_changes_nothing(refresher: Refresher
 def test_jobs_finish_and_are_copied_without_any_page_asking(
     refresher: Refresher, service: JobService, small_media: JobInputs
 ) -> None:
-    """Submitted jobs reach succeeded and get their local copy in the background."""
+    """Submitted jobs reach succeeded, get their local copy and its lip-sync measure in the
+    background (these faceless clips say why theirs could not be measured)."""
     jobs = [
         service.submit("ausynclab", "nova", small_media),
         service.submit("twinsync", "videotalking", small_media),
@@ -74,6 +77,14 @@ def test_jobs_finish_and_are_copied_without_any_page_asking(
         return all(job.state is JobState.SUCCEEDED and job.output_path for job in current)
 
     wait_until(all_copied)
+
+    def all_measured() -> bool:
+        current = service.get_many([job.id for job in jobs])
+        return all(job.quality_state is QualityState.FAILED for job in current)
+
+    wait_until(all_measured)
+    reasons = {job.quality.report["reason"] for job in service.get_many([j.id for j in jobs])}
+    assert reasons == {"No face was found in the video, so lip sync cannot be judged."}
     assert refresher.last_error is None and refresher.ticks > 0
 
 

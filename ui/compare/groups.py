@@ -12,6 +12,7 @@ from lipsync_core.flows.model import Job, JobState
 from ui import keys
 from ui.cards import cost_line, playable_output
 from ui.plain import plain
+from ui.quality import quality_figures
 from ui.runtime import Runtime
 
 STATE_WORDS = {
@@ -70,6 +71,7 @@ def _member(runtime: Runtime, group_id: str, job: Job, is_favourite: bool) -> No
         st.error(plain(job.error))
     took = f"took {duration_words(job.elapsed())}" if job.is_final else "still working"
     st.caption(f"{STATE_WORDS[job.state]} · {took} · {cost_line(job)}")
+    st.caption(plain(quality_figures(job)))
     if is_favourite:
         st.button(
             "Unmark favourite",

@@ -1,0 +1,83 @@
+"""The ranking from the team's blind votes, next to what the lip-sync measures say."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lipsync_core.quality_jobs import MeasuredFigures, measured_figures
+from lipsync_core.ranking import Rated, Target, rank
+from lipsync_core.votes import VoteStore
+from ui.runtime import Runtime
+
+COLUMNS = {
+    "Rank": st.column_config.TextColumn("Rank"),
+    "Provider / model": st.column_config.TextColumn("Provider / model"),
+    "Rating": st.column_config.NumberColumn(
+        "Rating", format="%.0f", help="From the blind votes; 1000 is the average."
+    ),
+    "Range (95 %)": st.column_config.TextColumn(
+        "Range (95 %)", help="Where the rating lies with 95 % confidence; it narrows with votes."
+    ),
+    "Votes": st.column_config.NumberColumn("Votes", format="%d"),
+    "Won · tied · lost": st.column_config.TextColumn("Won · tied · lost"),
+    "Measured results": st.column_config.NumberColumn("Measured results", format="%d"),
+    "Mouth moves": st.column_config.NumberColumn(
+        "Mouth moves",
+        format="percent",
+        help="Share of measured results whose lips move with the speech.",
+    ),
+    "Median offset (ms)": st.column_config.NumberColumn(
+        "Median offset (ms)", format="%.0f", help="How far audio and lips are apart, either way."
+    ),
+    "Median confidence": st.column_config.NumberColumn(
+        "Median confidence", format="%.2f", help="How clearly the lips follow the audio (0–1)."
+    ),
+}
+EXPLAINED = (
+    "The rating is a Bradley–Terry fit of every vote (a tie counts half a win each), on the Elo "
+    "scale: 100 points apart means one is preferred about 64 % of the time. The measured "
+    "figures come from every result measured, voted on or not."
+)
+SANDBOX = (
+    "Rows marked (sandbox) are the sandbox's results: it makes no lip movement, so they say "
+    "nothing about the providers."
+)
+
+
+def ranking_frame(rated: list[Rated], figures: dict[Target, MeasuredFigures]) -> pd.DataFrame:
+    """One row per provider/model: voted ones best first, then those only measured."""
+    rows = [_row(str(place), r.target, r, figures.get(r.target)) for place, r in
+            enumerate(rated, start=1)]  # fmt: skip
+    voted = {r.target for r in rated}
+    rows += [_row("–", t, None, figures[t]) for t in sorted(figures) if t not in voted]
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _row(
+    place: str, target: Target, rated: Rated | None, measured: MeasuredFigures | None
+) -> list[object]:
+    voted: list[object] = [None, "no votes yet", 0, "–"]
+    if rated is not None:
+        spread = f"{rated.low:.0f} – {rated.high:.0f}"
+        record = f"{rated.wins} · {rated.ties} · {rated.losses}"
+        voted = [round(rated.rating, 1), spread, rated.votes, record]
+    figures: list[object] = [0, None, None, None]
+    if measured is not None:
+        figures = [measured.results, measured.moving_share, measured.median_offset_ms,
+                   measured.median_confidence]  # fmt: skip
+    return [place, target.label, *voted, *figures]
+
+
+def render_ranking(runtime: Runtime, votes: VoteStore) -> None:
+    rated = rank(votes.contests())
+    figures = measured_figures(runtime.service.store)
+    if not rated and not figures:
+        st.info("No votes and no measured results yet.")
+        return
+    if not rated:
+        st.caption("No votes yet: the table shows what the measures say so far.")
+    st.dataframe(ranking_frame(rated, figures), hide_index=True, column_config=COLUMNS)
+    st.caption(EXPLAINED)
+    if any(r.target.sandbox for r in rated) or any(t.sandbox for t in figures):
+        st.caption(SANDBOX)
