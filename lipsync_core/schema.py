@@ -271,7 +271,7 @@ def naive(moment: datetime | None) -> datetime | None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "jobs and comparison groups", _create_v1),
     Migration(2, "people, leases, statistics figures, team settings, activity, votes", _team_v2),
-    Migration(3, "video length and the statistics' index", _statistics_v3),
+    Migration(3, "video length and the statistics' indexes", _statistics_v3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -40,6 +40,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from lipsync_core import stats_sql
 from lipsync_core.flows.model import Job, JobState
 from lipsync_core.stats_sql import (
     COUNTED,
@@ -102,7 +103,7 @@ JOB_COLUMNS = [
     "confidence",
     "mouth_moves",
 ]
-KNOWN_STATES = {state.value for state in JobState}
+KNOWN_STATES = set(stats_sql.KNOWN_STATES)
 FINISHED = (JobState.SUCCEEDED.value, JobState.FAILED.value)
 COST_SUMS = ("reported_jobs", "used", "estimate_for_used", "used_with_estimate")
 SUCCESS_SUMS = ("costed_jobs", "costed_reported", "cost", "output_seconds", "measured",
@@ -306,7 +307,7 @@ def job_table(store: JobStore, period: Period, environment_name: str) -> pd.Data
     :data:`JOB_COLUMNS`; times in UTC), read from their columns as the statistics are."""
     statement = job_rows(period, sandbox=environment_name == SANDBOX)
     with store.engine.connect() as connection:
-        frame = pd.DataFrame(connection.execute(statement).mappings().all())
+        frame = pd.DataFrame([dict(row) for row in connection.execute(statement).mappings()])
     if frame.empty:
         return pd.DataFrame(columns=JOB_COLUMNS)
     frame["environment"] = environment_name

@@ -34,6 +34,7 @@ from lipsync_core.flows.model import JobState
 from lipsync_core.schema import comparison_groups, jobs, naive
 
 SUCCEEDED = JobState.SUCCEEDED.value
+KNOWN_STATES = [state.value for state in JobState]
 # The quality_state of a result whose lip-sync was measured (lipsync_core.quality's jobs).
 MEASURED = "measured"
 TURNAROUND, OFFSET, CONFIDENCE = "turnaround", "offset", "confidence"
@@ -199,9 +200,7 @@ def grouped(period: Period, *, by_unit: Sequence[Key] = ()) -> Select[Any]:
 
 def _one_of(groups: Sequence[Key]) -> sa.ColumnElement[bool]:
     c = jobs.c
-    return sa.or_(
-        *(sa.and_(c.sandbox.is_(box), c.provider == p, c.model == m) for box, p, m in groups)
-    )
+    return sa.tuple_(c.sandbox, c.provider, c.model).in_([tuple(key) for key in groups])
 
 
 def _ranked_value(measure: str) -> tuple[sa.ColumnElement[float], list[sa.ColumnElement[bool]]]:
@@ -229,7 +228,7 @@ def ranked(period: Period, ranks: Sequence[Rank]) -> Select[Any]:
                 sa.literal_column(str(index), sa.Integer).label("wanted"), value.label("value")
             )
             .where(
-                jobs.c.sandbox.is_(wanted.sandbox),
+                jobs.c.sandbox == wanted.sandbox,
                 jobs.c.provider == wanted.provider,
                 jobs.c.model == wanted.model,
                 *conditions,
@@ -249,7 +248,8 @@ JOB_FIGURES = ("state", "turnaround_s", "unit", "estimated", "used", "cost_repor
 
 
 def job_rows(period: Period, *, sandbox: bool) -> Select[Any]:
-    """The jobs of one environment behind the statistics, newest first (the jobs' CSV)."""
+    """The jobs of one environment behind the statistics, newest first (the jobs' CSV); it reads
+    the table's rows, so the page runs it only when someone asks for the CSV."""
     c = jobs.c
     chosen = figure_columns()
     return (
@@ -268,7 +268,7 @@ def job_rows(period: Period, *, sandbox: bool) -> Select[Any]:
             c.sync_confidence.label("confidence"),
             c.mouth_moves,
         )
-        .where(*period.conditions(), c.sandbox.is_(sandbox))
+        .where(*period.conditions(), c.sandbox == sandbox, c.state.in_(KNOWN_STATES))
         .order_by(c.created_at.desc(), c.id.desc())
     )
 
