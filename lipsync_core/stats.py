@@ -51,6 +51,7 @@ from lipsync_core.stats_sql import (
     grouped,
     job_rows,
     latest_groups,
+    rank_parameters,
     ranked,
 )
 from lipsync_core.store import JobStore
@@ -126,18 +127,18 @@ def provider_stats(store: JobStore, period: Period | None = None) -> pd.DataFram
     """One row per environment, provider and model (columns: :data:`STAT_COLUMNS`), sorted."""
     period = period or Period()
     with store.engine.connect() as connection:
-        rows = _known(connection.execute(grouped(period)).mappings())
+        statement = grouped(**period.shape())
+        rows = _known(connection.execute(statement, period.parameters()).mappings())
         by_key = _by_key(rows)
         mixed = [key for key, found in by_key.items() if len(_units(found)) > 1]
         cost_rows = _costs_by_unit(connection, period, mixed) if mixed else {}
         ranks = _ranks(by_key)
         values = _ranked_values(connection, period, ranks)
-    table = [
+    table = [  # keys sort as rows do: live (not sandbox) first, then provider and model
         _row(key, found, cost_rows.get(key), _percentiles(key, found, ranks, values))
         for key, found in sorted(by_key.items())
     ]
-    frame = pd.DataFrame(table, columns=STAT_COLUMNS)
-    return frame.sort_values(KEYS, ignore_index=True) if len(frame) else frame
+    return pd.DataFrame(table, columns=STAT_COLUMNS)
 
 
 def _known(rows: Iterable[Row]) -> list[Row]:
@@ -162,7 +163,8 @@ def _costs_by_unit(
     """For groups whose jobs cost in several units: the rows of their most frequent unit (a
     unit someone priced before "unknown"; of equals, the first by name)."""
     by_unit: dict[Key, dict[str, list[Row]]] = defaultdict(lambda: defaultdict(list))
-    for row in _known(connection.execute(grouped(period, by_unit=keys)).mappings()):
+    statement = grouped(**period.shape(), by_unit=tuple(keys))
+    for row in _known(connection.execute(statement, period.parameters()).mappings()):
         key = (bool(row["sandbox"]), row["provider"], row["model"])
         if row["unit"]:
             by_unit[key][row["unit"]].append(row)
@@ -190,12 +192,12 @@ def _ranked_values(
     connection: Connection, period: Period, ranks: Sequence[Rank]
 ) -> dict[Rank, list[float]]:
     """The values at each rank and the next one, smallest first."""
-    if not ranks:
-        return {}
-    found: dict[Rank, list[float]] = {rank: [] for rank in ranks}
-    for index, value in connection.execute(ranked(period, ranks)):
-        found[ranks[index]].append(float(value))
-    return {rank: sorted(values) for rank, values in found.items()}
+    found = {}
+    for rank in ranks:
+        statement = ranked(rank.measure, **period.shape())
+        values = connection.execute(statement, rank_parameters(period, rank)).scalars()
+        found[rank] = sorted(float(value) for value in values)
+    return found
 
 
 def _percentiles(

@@ -7,8 +7,8 @@ period's table:
 * :func:`grouped` adds up, per environment, provider, model, state and cost unit: jobs, costs,
   seconds of output, measured results, and how many values each median is taken of;
 * :func:`ranked` then reads, for each median or 9-in-10 figure, the two values around its rank
-  (``ORDER BY value LIMIT 2 OFFSET k``, all in one ``UNION ALL``). Each is read from an index
-  already in the value's order (``ix_jobs_statistics`` for turnaround, ``ix_jobs_confidence``
+  (``ORDER BY value LIMIT 2 OFFSET k``, one compiled statement run per rank), each from an
+  index already in the value's order (``ix_jobs_statistics`` for turnaround, ``ix_jobs_confidence``
   and ``ix_jobs_offset`` for the lip-sync measure), so the database walks at most one group's
   index entries and sorts nothing; this works alike on both databases (SQLite has no
   ``percentile_cont``), where window functions sorted every value three times.
@@ -22,13 +22,14 @@ does not know (a damaged row, as the history shows it) are grouped apart and lef
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.sql import Select, Subquery
+from sqlalchemy.sql import Select
 
 from lipsync_core.flows.model import JobState
 from lipsync_core.schema import comparison_groups, jobs, naive
@@ -52,12 +53,29 @@ class Period:
     until: datetime | None = None
 
     def conditions(self) -> list[sa.ColumnElement[bool]]:
-        found = []
-        if self.since is not None:
-            found.append(jobs.c.created_at >= naive(self.since))
-        if self.until is not None:
-            found.append(jobs.c.created_at < naive(self.until))
-        return found
+        """The period's conditions, with its times as values."""
+        created = jobs.c.created_at
+        found = [] if self.since is None else [created >= naive(self.since)]
+        return found if self.until is None else [*found, created < naive(self.until)]
+
+    def shape(self) -> dict[str, bool]:
+        """Which ends the period has: the statements made once per shape take them as values."""
+        return {"since": self.since is not None, "until": self.until is not None}
+
+    def parameters(self) -> dict[str, datetime]:
+        """The values of ``:since`` and ``:until`` in :func:`bound_conditions`."""
+        found = {"since": naive(self.since), "until": naive(self.until)}
+        return {name: value for name, value in found.items() if value is not None}
+
+
+def bound_conditions(*, since: bool, until: bool) -> list[sa.ColumnElement[bool]]:
+    """Conditions on the creation time taking ``:since`` and ``:until`` when run."""
+    found = []
+    if since:
+        found.append(jobs.c.created_at >= sa.bindparam("since"))
+    if until:
+        found.append(jobs.c.created_at < sa.bindparam("until"))
+    return found
 
 
 # A group of the statistics: sandbox or not, provider, model.
@@ -147,13 +165,10 @@ def figure_columns() -> dict[str, sa.ColumnElement[Any]]:
     return {name: column.label(name) for name, column in columns.items()}
 
 
-def figures(period: Period) -> Subquery:
-    """One row per job of the period with its figures."""
-    return sa.select(*figure_columns().values()).where(*period.conditions()).subquery("figures")
-
-
-def grouped(period: Period, *, by_unit: Sequence[Key] = ()) -> Select[Any]:
-    """Sums per environment, provider, model and state, in the order of the statistics' index
+@functools.lru_cache(maxsize=64)
+def grouped(*, since: bool, until: bool, by_unit: tuple[Key, ...] = ()) -> Select[Any]:
+    """Sums per environment, provider, model and state of the jobs created from ``:since`` until
+    before ``:until`` (when asked for), in the order of the statistics' index
     (so the database adds up as it reads, and sorts nothing), with the smallest and largest
     cost unit of each. The groups named in ``by_unit`` (those whose jobs cost in several units)
     are summed per unit instead, so that the page takes their costs from one unit only.
@@ -191,7 +206,7 @@ def grouped(period: Period, *, by_unit: Sequence[Key] = ()) -> Select[Any]:
         count(c.turnaround_seconds).label(COUNTED[TURNAROUND]),
         count(sa.case((measured, sa.func.abs(c.offset_ms)))).label(COUNTED[OFFSET]),
         count(sa.case((measured, c.sync_confidence))).label(COUNTED[CONFIDENCE]),
-    ).where(*period.conditions())
+    ).where(*bound_conditions(since=since, until=until))
     if by_unit:
         statement = statement.where(_one_of(by_unit))
         return statement.group_by(*keys, unit)
@@ -217,29 +232,34 @@ def _ranked_value(measure: str) -> tuple[sa.ColumnElement[float], list[sa.Column
     return c.sync_confidence, [*measured, c.sync_confidence.is_not(None)]
 
 
-def ranked(period: Period, ranks: Sequence[Rank]) -> Select[Any]:
-    """Rows ``(index, value)``: for each of ``ranks`` (by its index in the sequence), the value
-    at its rank and the next one, if there is one."""
-    parts = []
-    for index, wanted in enumerate(ranks):
-        value, conditions = _ranked_value(wanted.measure)
-        one = (
-            sa.select(
-                sa.literal_column(str(index), sa.Integer).label("wanted"), value.label("value")
-            )
-            .where(
-                jobs.c.sandbox == wanted.sandbox,
-                jobs.c.provider == wanted.provider,
-                jobs.c.model == wanted.model,
-                *conditions,
-                *period.conditions(),
-            )
-            .order_by(value)
-            .limit(2)
-            .offset(wanted.rank - 1)
+@functools.cache
+def ranked(measure: str, *, since: bool, until: bool) -> Select[Any]:
+    """The value of ``measure`` at rank ``:offset + 1`` (1 = smallest) and the next one, of the
+    jobs of one group (``:sandbox``, ``:provider``, ``:model``) created from ``:since`` until
+    before ``:until`` (when asked for). Made once per shape, so that each rank costs one
+    execution of a compiled statement."""
+    value, conditions = _ranked_value(measure)
+    c = jobs.c
+    period = bound_conditions(since=since, until=until)
+    return (
+        sa.select(value.label("value"))
+        .where(
+            c.sandbox == sa.bindparam("sandbox"),
+            c.provider == sa.bindparam("provider"),
+            c.model == sa.bindparam("model"),
+            *conditions,
+            *period,
         )
-        parts.append(sa.select(one.subquery()))
-    return sa.union_all(*parts) if len(parts) > 1 else parts[0]
+        .order_by(value)
+        .limit(2)
+        .offset(sa.bindparam("offset"))
+    )
+
+
+def rank_parameters(period: Period, rank: Rank) -> dict[str, Any]:
+    """The values :func:`ranked`'s statement takes for ``rank`` in ``period``."""
+    return {"sandbox": rank.sandbox, "provider": rank.provider, "model": rank.model,
+            "offset": rank.rank - 1, **period.parameters()}  # fmt: skip
 
 
 # The jobs' CSV: each job's figures, times and lip-sync measure as stored (offset with its sign).
@@ -297,11 +317,12 @@ __all__ = [
     "Key",
     "Period",
     "Rank",
+    "bound_conditions",
     "figure_columns",
-    "figures",
     "grouped",
     "job_rows",
     "latest_groups",
     "measure_values",
+    "rank_parameters",
     "ranked",
 ]

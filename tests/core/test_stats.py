@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -25,7 +25,7 @@ from lipsync_core.stats import (
     provider_stats,
     split_environments,
 )
-from lipsync_core.stats_sql import Rank, grouped, ranked
+from lipsync_core.stats_sql import Rank, grouped, rank_parameters, ranked
 from lipsync_core.store import JobStore
 
 START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -452,12 +452,21 @@ def test_latest_comparisons_give_one_job_of_each_newest_group(store):
     ]
 
 
-def explained(store: JobStore, statement: sa.Select) -> list[str]:
-    """SQLite's plan of ``statement``: one line per step."""
-    compiled = statement.compile(store.engine, compile_kwargs={"render_postcompile": True})
-    parameters = tuple(compiled.params[name] for name in compiled.positiontup or ())
+INDEX_OF_MEASURE = {
+    "turnaround": "ix_jobs_statistics",
+    "offset": "ix_jobs_offset",
+    "confidence": "ix_jobs_confidence",
+}
+
+
+def explained(
+    store: JobStore, statement: sa.Select, values: dict[str, object] | None = None
+) -> list[str]:
+    """SQLite's plan of ``statement`` (with ``values`` for its parameters): one line a step."""
+    expanded = statement.compile(store.engine).construct_expanded_state(values or {})
+    parameters = expanded.positional_parameters
     with store.engine.connect() as connection:
-        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", parameters)
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {expanded.statement}", parameters)
         return [str(row[-1]) for row in plan]
 
 
@@ -466,15 +475,17 @@ def explained(store: JobStore, statement: sa.Select) -> list[str]:
 def test_sqlite_computes_the_statistics_from_indexes_alone(store, history, period):
     """SQLite's plans read the jobs table only through covering indexes, never its rows
     (PostgreSQL's planner chooses by its own statistics, so only SQLite's plan is fixed)."""
-    ranks: Sequence[Rank] = [
-        Rank(False, *PRIME, measure, 1) for measure in ("turnaround", "offset", "confidence")
-    ]
-    for statement in (grouped(period), grouped(period, by_unit=[(False, *PRIME)])):
-        steps = [step for step in explained(store, statement) if "jobs" in step]
+    values = period.parameters()
+    for by_unit in ((), ((False, *PRIME),)):
+        statement = grouped(**period.shape(), by_unit=by_unit)
+        steps = [step for step in explained(store, statement, values) if "jobs" in step]
         assert steps and all("COVERING INDEX ix_jobs_statistics" in s for s in steps), steps
-    steps = [step for step in explained(store, ranked(period, ranks)) if "jobs" in step]
-    assert sorted(step.split(" (")[0] for step in steps) == [
-        "SEARCH jobs USING COVERING INDEX ix_jobs_confidence",
-        "SEARCH jobs USING COVERING INDEX ix_jobs_offset",
-        "SEARCH jobs USING COVERING INDEX ix_jobs_statistics",
-    ]
+    shape = period.shape()
+    for measure, index in INDEX_OF_MEASURE.items():
+        values = rank_parameters(period, Rank(False, *PRIME, measure, 1))
+        steps = [s for s in explained(store, ranked(measure, **shape), values) if "jobs" in s]
+        assert [step.split(" (")[0] for step in steps] == [
+            f"SEARCH jobs USING COVERING INDEX {index}"
+        ]
+        assert not [step for step in explained(store, ranked(measure, **shape), values)
+                    if "TEMP B-TREE" in step]  # fmt: skip
