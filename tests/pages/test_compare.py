@@ -320,13 +320,16 @@ def column_labels(app: AppTest) -> dict[str, str]:
 
 
 def charts(app: AppTest) -> list[dict]:
-    """Each chart's Vega-Lite spec, its data under ``"points"`` (one record per mark)."""
+    """Each chart's Vega-Lite view (the first layer's, if layered), its data under ``"points"``
+    (one record per mark, wherever the chart keeps them)."""
     found = []
     for chart in app.get("vega_lite_chart"):
         spec = json.loads(chart.proto.spec)
+        view = spec["layer"][0] if "layer" in spec else spec
         frames = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets]
-        spec["points"] = [row for frame in frames for row in frame.to_dict("records")]
-        found.append(spec)
+        rows = [row for frame in frames for row in frame.to_dict("records")]
+        view["points"] = rows + view.get("data", {}).get("values", [])
+        found.append(view)
     return found
 
 

@@ -23,7 +23,6 @@ from lipsync_core.stats import (
     job_table,
     latest_comparisons,
     provider_stats,
-    split_environments,
 )
 from lipsync_core.store import JobStore
 from ui import keys
@@ -99,15 +98,12 @@ def comparisons(runtime: Runtime, period: Period) -> list[Job]:
 
 def render_stats(runtime: Runtime, period: Period, settings: PriceSettings) -> None:
     store = runtime.service.store
-    stats = with_currency(
-        provider_stats(store, period), settings.rates, settings.twinsync_per_second
-    )
-    parts = split_environments(stats)
-    default = 0 if len(parts[LIVE]) or not len(parts[SANDBOX]) else 1
+    stats = provider_stats(store, period)
+    live = stats["environment"] == LIVE
     environment = st.radio(
         "Which jobs",
         list(ENVIRONMENTS),
-        index=default,
+        index=0 if live.any() or live.all() else 1,
         format_func=ENVIRONMENTS.get,
         horizontal=True,
         key=keys.COMPARE_SANDBOX,
@@ -119,7 +115,8 @@ def render_stats(runtime: Runtime, period: Period, settings: PriceSettings) -> N
             "about the providers themselves.",
             icon="🧪",
         )
-    chosen = parts[environment]
+    chosen = stats[live if environment == LIVE else ~live].drop(columns="environment")
+    chosen = with_currency(chosen, settings.rates, settings.twinsync_per_second)
     if chosen.empty:
         st.info(f"No {ENVIRONMENTS[environment].lower()} in this period yet.")
         return

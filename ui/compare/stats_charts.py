@@ -1,10 +1,19 @@
 """The charts under the measured statistics: success, time to a result, cost per second, and
-lip-sync quality against cost per second. Names of providers and models are never cut short
-(``labelLimit=0`` on every axis and legend that shows them)."""
+lip-sync quality against cost per second.
+
+Each chart is a Vega-Lite spec written here and drawn by ``st.vega_lite_chart``: Altair would
+make the same spec, but validating it against the Vega-Lite schema cost 20 to 40 ms a chart,
+most of the tab's time. Its few rows stay inline, in the spec's one layer (Streamlit would turn
+top-level data into an Arrow table first, another 5 ms a chart). Names of providers and models
+are never cut short (``labelLimit: 0`` on every axis and legend that shows them).
+"""
 
 from __future__ import annotations
 
-import altair as alt
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -27,89 +36,134 @@ NO_PRICE = {
     "credits": "set the price of 1 AusyncLab credit under Prices",
     "PTC": "set the price of 1 PTC under Prices",
 }
+Spec = dict[str, Any]
+Row = dict[str, Any]
+NAMES_AXIS = {"title": None, "labelLimit": 0}
 
 
 def target_name(provider: str, model: str) -> str:
     return f"{provider_display_name(provider)} · {model}"
 
 
-def names_axis() -> alt.Axis:
-    """The axis of provider and model names, never shortened."""
-    return alt.Axis(labelLimit=0, title=None)
+def known(value: object) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def points(rows: Iterable[Row], columns: Sequence[str], *required: str) -> list[Row]:
+    """The rows that have every ``required`` figure, with only ``columns`` (missing: ``null``)."""
+    return [
+        {name: row[name] if known(row[name]) else None for name in columns}
+        for row in rows
+        if all(known(row[name]) for name in required)
+    ]
+
+
+def layered(view: Spec) -> Spec:
+    """The chart as one layer holding its own data (so that it stays in the spec as JSON)."""
+    return {"layer": [view]}
 
 
 def render_charts(stats: pd.DataFrame, currency: str) -> None:
-    frame = stats.assign(
-        target=[target_name(p, m) for p, m in zip(stats.provider, stats.model, strict=True)]
-    )
+    rows = [
+        {**row, "target": target_name(row["provider"], row["model"])}
+        for row in stats.to_dict("records")
+    ]
     left, right = st.columns(2)
     with left:
         st.markdown("**Success rate**")
-        st.altair_chart(success_chart(frame), width="stretch")
+        st.vega_lite_chart(layered(success_chart(rows)), width="stretch")
     with right:
         st.markdown("**Time to a result (seconds)**")
-        st.altair_chart(turnaround_chart(frame), width="stretch")
-    priced = frame.dropna(subset=[CURRENCY_COLUMN])
-    if not priced.empty:
+        st.vega_lite_chart(layered(turnaround_chart(rows)), width="stretch")
+    if any(known(row[CURRENCY_COLUMN]) for row in rows):
         st.markdown(f"**Cost per second of result ({currency})**")
-        st.altair_chart(cost_chart(priced, currency), width="stretch")
-    render_quality(frame, currency)
+        st.vega_lite_chart(layered(cost_chart(rows, currency)), width="stretch")
+    render_quality(rows, currency)
 
 
-def success_chart(frame: pd.DataFrame) -> alt.Chart:
-    data = frame.dropna(subset=["success_rate"])
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "success_rate:Q",
-                title="Succeeded out of finished",
-                axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1]),
-            ),
-            y=alt.Y("target:N", axis=names_axis()),
-            tooltip=["target", alt.Tooltip("success_rate:Q", format=".0%"), "finished"],
-        )
-    )
+def success_chart(rows: Iterable[Row]) -> Spec:
+    values = points(rows, ["target", "success_rate", "finished"], "success_rate")
+    return {
+        "data": {"values": values},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {
+                "field": "success_rate",
+                "type": "quantitative",
+                "title": "Succeeded out of finished",
+                "axis": {"format": "%"},
+                "scale": {"domain": [0, 1]},
+            },
+            "y": {"field": "target", "type": "nominal", "axis": NAMES_AXIS},
+            "tooltip": [
+                {"field": "target", "type": "nominal", "title": "Provider"},
+                {"field": "success_rate", "type": "quantitative", "format": ".0%"},
+                {"field": "finished", "type": "quantitative"},
+            ],
+        },
+    }
 
 
-def turnaround_chart(frame: pd.DataFrame) -> alt.Chart:
-    long = frame.melt(
-        id_vars=["target"],
-        value_vars=list(TURNAROUND_WORDS),
-        var_name="measure",
-        value_name="seconds",
-    ).dropna(subset=["seconds"])
-    long["measure"] = long["measure"].map(TURNAROUND_WORDS)
-    return (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            x=alt.X("seconds:Q", title="Seconds, from the provider having everything to a result"),
-            y=alt.Y("target:N", axis=names_axis()),
-            yOffset="measure:N",
-            color=alt.Color(
-                "measure:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=0)
-            ),
-            tooltip=["target", "measure", alt.Tooltip("seconds:Q", format=".1f")],
-        )
-    )
+def turnaround_chart(rows: Iterable[Row]) -> Spec:
+    values = [
+        {"target": row["target"], "measure": words, "seconds": row[name]}
+        for row in rows
+        for name, words in TURNAROUND_WORDS.items()
+        if known(row[name])
+    ]
+    return {
+        "data": {"values": values},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {
+                "field": "seconds",
+                "type": "quantitative",
+                "title": "Seconds, from the provider having everything to a result",
+            },
+            "y": {"field": "target", "type": "nominal", "axis": NAMES_AXIS},
+            "yOffset": {"field": "measure", "type": "nominal"},
+            "color": {
+                "field": "measure",
+                "type": "nominal",
+                "title": None,
+                "legend": {"orient": "bottom", "labelLimit": 0},
+            },
+            "tooltip": [
+                {"field": "target", "type": "nominal", "title": "Provider"},
+                {"field": "measure", "type": "nominal", "title": "Jobs"},
+                {"field": "seconds", "type": "quantitative", "format": ".1f"},
+            ],
+        },
+    }
 
 
-def cost_chart(frame: pd.DataFrame, currency: str) -> alt.Chart:
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X(f"{CURRENCY_COLUMN}:Q", title=f"{currency} per second of result"),
-            y=alt.Y("target:N", axis=names_axis()),
-            tooltip=["target", alt.Tooltip(f"{CURRENCY_COLUMN}:Q", format=",.4f"), "cost_basis"],
-        )
-    )
+def cost_chart(rows: Iterable[Row], currency: str) -> Spec:
+    values = points(rows, ["target", CURRENCY_COLUMN, "cost_basis"], CURRENCY_COLUMN)
+    return {
+        "data": {"values": values},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {
+                "field": CURRENCY_COLUMN,
+                "type": "quantitative",
+                "title": f"{currency} per second of result",
+            },
+            "y": {"field": "target", "type": "nominal", "axis": NAMES_AXIS},
+            "tooltip": [
+                {"field": "target", "type": "nominal", "title": "Provider"},
+                {
+                    "field": CURRENCY_COLUMN,
+                    "type": "quantitative",
+                    "format": ",.4f",
+                    "title": f"{currency} per second",
+                },
+                {"field": "cost_basis", "type": "nominal", "title": "Cost from"},
+            ],
+        },
+    }
 
 
-def render_quality(frame: pd.DataFrame, currency: str) -> None:
+def render_quality(rows: Sequence[Row], currency: str) -> None:
     """One point per provider/model: its cost per second of result against a lip-sync figure
     the person chooses; the ones left out, and why."""
     st.markdown(f"**Lip-sync quality against cost per second of result ({currency})**")
@@ -119,58 +173,69 @@ def render_quality(frame: pd.DataFrame, currency: str) -> None:
         format_func=lambda name: QUALITY_MEASURES[name][0],
         key=keys.COMPARE_QUALITY_MEASURE,
     )
-    shown, missing = quality_points(frame, measure, currency)
-    if shown.empty:
+    shown, missing = quality_points(rows, measure, currency)
+    if not shown:
         st.info("No provider has both a cost per second in your currency and measured results yet.")
     else:
-        st.altair_chart(quality_chart(shown, measure, currency), width="stretch")
+        st.vega_lite_chart(layered(quality_chart(shown, measure, currency)), width="stretch")
     for reason in missing:
         st.caption(f"Not on this chart: {reason}")
 
 
-def quality_points(
-    frame: pd.DataFrame, measure: str, currency: str
-) -> tuple[pd.DataFrame, list[str]]:
+def quality_points(rows: Iterable[Row], measure: str, currency: str) -> tuple[list[Row], list[str]]:
     """The rows the quality chart can show, and for each other one a sentence saying why not."""
-    has_cost = frame[CURRENCY_COLUMN].notna()
-    has_quality = frame[measure].notna()
-    missing = []
-    for row in frame[~(has_cost & has_quality)].itertuples():
-        if not has_cost[row.Index]:
-            why = NO_PRICE.get(str(row.unit), f"no cost per second in {currency} is known")
-            if row.provider == "twinsync":
-                why = "set your TwinSync price per second under Prices"
-        elif not row.measured:
+    shown, missing = [], []
+    for row in rows:
+        if known(row[CURRENCY_COLUMN]) and known(row[measure]):
+            shown.append(row)
+            continue
+        if row["provider"] == "twinsync" and not known(row[CURRENCY_COLUMN]):
+            why = "set your TwinSync price per second under Prices"
+        elif not known(row[CURRENCY_COLUMN]):
+            why = NO_PRICE.get(str(row["unit"]), f"no cost per second in {currency} is known")
+        elif not row["measured"]:
             why = "none of its results has been measured yet"
         else:
             why = "its measured results have no such figure (the mouth never moved)"
-        missing.append(f"{row.target} — {why}.")
-    return frame[has_cost & has_quality], missing
+        missing.append(f"{row['target']} — {why}.")
+    return shown, missing
 
 
-def quality_chart(frame: pd.DataFrame, measure: str, currency: str) -> alt.Chart:
+def quality_chart(rows: Iterable[Row], measure: str, currency: str) -> Spec:
     title, number, domain = QUALITY_MEASURES[measure]
-    quality_scale = alt.Scale(domain=domain) if domain else alt.Scale(zero=True)
-    return (
-        alt.Chart(frame)
-        .mark_circle(size=160, opacity=0.9)
-        .encode(
-            x=alt.X(
-                f"{CURRENCY_COLUMN}:Q",
-                title=f"{currency} per second of result",
-                scale=alt.Scale(zero=True),
-            ),
-            y=alt.Y(f"{measure}:Q", title=title, scale=quality_scale),
-            color=alt.Color(
-                "target:N",
-                title=None,
-                legend=alt.Legend(orient="bottom", labelLimit=0, columns=2),
-            ),
-            tooltip=[
-                "target",
-                alt.Tooltip(f"{CURRENCY_COLUMN}:Q", title=f"{currency} per second", format=",.4f"),
-                alt.Tooltip(f"{measure}:Q", title=title, format=number),
-                alt.Tooltip("measured:Q", title="Results measured"),
+    columns = ["target", CURRENCY_COLUMN, measure, "measured"]
+    return {
+        "data": {"values": points(rows, columns)},
+        "mark": {"type": "circle", "size": 160, "opacity": 0.9},
+        "encoding": {
+            "x": {
+                "field": CURRENCY_COLUMN,
+                "type": "quantitative",
+                "title": f"{currency} per second of result",
+                "scale": {"zero": True},
+            },
+            "y": {
+                "field": measure,
+                "type": "quantitative",
+                "title": title,
+                "scale": {"domain": domain} if domain else {"zero": True},
+            },
+            "color": {
+                "field": "target",
+                "type": "nominal",
+                "title": None,
+                "legend": {"orient": "bottom", "labelLimit": 0, "columns": 2},
+            },
+            "tooltip": [
+                {"field": "target", "type": "nominal", "title": "Provider"},
+                {
+                    "field": CURRENCY_COLUMN,
+                    "type": "quantitative",
+                    "format": ",.4f",
+                    "title": f"{currency} per second",
+                },
+                {"field": measure, "type": "quantitative", "format": number, "title": title},
+                {"field": "measured", "type": "quantitative", "title": "Results measured"},
             ],
-        )
-    )
+        },
+    }
