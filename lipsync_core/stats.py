@@ -192,12 +192,13 @@ def _ranked_values(
     connection: Connection, period: Period, ranks: Sequence[Rank]
 ) -> dict[Rank, list[float]]:
     """The values at each rank and the next one, smallest first."""
-    found = {}
-    for rank in ranks:
-        statement = ranked(rank.measure, **period.shape())
-        values = connection.execute(statement, rank_parameters(period, rank)).scalars()
-        found[rank] = sorted(float(value) for value in values)
-    return found
+    if not ranks:
+        return {}
+    statement = ranked(tuple(rank.measure for rank in ranks), **period.shape())
+    found: dict[Rank, list[float]] = {rank: [] for rank in ranks}
+    for wanted, value in connection.execute(statement, rank_parameters(period, ranks)):
+        found[ranks[wanted]].append(float(value))
+    return {rank: sorted(values) for rank, values in found.items()}
 
 
 def _percentiles(

@@ -7,11 +7,12 @@ period's table:
 * :func:`grouped` adds up, per environment, provider, model, state and cost unit: jobs, costs,
   seconds of output, measured results, and how many values each median is taken of;
 * :func:`ranked` then reads, for each median or 9-in-10 figure, the two values around its rank
-  (``ORDER BY value LIMIT 2 OFFSET k``, one compiled statement run per rank), each from an
-  index already in the value's order (``ix_jobs_statistics`` for turnaround, ``ix_jobs_confidence``
-  and ``ix_jobs_offset`` for the lip-sync measure), so the database walks at most one group's
-  index entries and sorts nothing; this works alike on both databases (SQLite has no
-  ``percentile_cont``), where window functions sorted every value three times.
+  (``ORDER BY value LIMIT 2 OFFSET k``, all in one ``UNION ALL`` made once per shape), each
+  from an index already in the value's order (``ix_jobs_statistics`` for turnaround,
+  ``ix_jobs_confidence`` and ``ix_jobs_offset`` for the lip-sync measure), so the database
+  walks at most one group's index entries and sorts nothing; this works alike on both
+  databases (SQLite has no ``percentile_cont``), where window functions sorted every value
+  three times (a second and more at 100,000 jobs).
 
 The grouped statement reads only ``ix_jobs_statistics``, which holds every column it needs. The
 period is the only condition on the jobs themselves: a condition on the state would lead SQLite
@@ -232,34 +233,43 @@ def _ranked_value(measure: str) -> tuple[sa.ColumnElement[float], list[sa.Column
     return c.sync_confidence, [*measured, c.sync_confidence.is_not(None)]
 
 
-@functools.cache
-def ranked(measure: str, *, since: bool, until: bool) -> Select[Any]:
-    """The value of ``measure`` at rank ``:offset + 1`` (1 = smallest) and the next one, of the
-    jobs of one group (``:sandbox``, ``:provider``, ``:model``) created from ``:since`` until
-    before ``:until`` (when asked for). Made once per shape, so that each rank costs one
-    execution of a compiled statement."""
-    value, conditions = _ranked_value(measure)
+@functools.lru_cache(maxsize=64)
+def ranked(measures: tuple[str, ...], *, since: bool, until: bool) -> Select[Any]:
+    """One statement reading, for the ``n``-th of ``measures``, the values at rank
+    ``:offset_n + 1`` (1 = smallest) and the next one of the jobs of one group (``:sandbox_n``,
+    ``:provider_n``, ``:model_n``) created from ``:since`` until before ``:until`` (when asked
+    for), as rows ``(wanted, value)`` with ``wanted = n``. Made once per shape: a page load runs
+    it once, whatever the number of ranks."""
     c = jobs.c
     period = bound_conditions(since=since, until=until)
-    return (
-        sa.select(value.label("value"))
-        .where(
-            c.sandbox == sa.bindparam("sandbox"),
-            c.provider == sa.bindparam("provider"),
-            c.model == sa.bindparam("model"),
-            *conditions,
-            *period,
+    parts = []
+    for n, measure in enumerate(measures):
+        value, conditions = _ranked_value(measure)
+        wanted = sa.literal_column(str(n), sa.Integer).label("wanted")
+        one = (
+            sa.select(wanted, value.label("value"))
+            .where(
+                c.sandbox == sa.bindparam(f"sandbox_{n}"),
+                c.provider == sa.bindparam(f"provider_{n}"),
+                c.model == sa.bindparam(f"model_{n}"),
+                *conditions,
+                *period,
+            )
+            .order_by(value)
+            .limit(2)
+            .offset(sa.bindparam(f"offset_{n}"))
         )
-        .order_by(value)
-        .limit(2)
-        .offset(sa.bindparam("offset"))
-    )
+        parts.append(sa.select(one.subquery(f"rank_{n}")))
+    return sa.union_all(*parts) if len(parts) > 1 else parts[0]  # type: ignore[return-value]
 
 
-def rank_parameters(period: Period, rank: Rank) -> dict[str, Any]:
-    """The values :func:`ranked`'s statement takes for ``rank`` in ``period``."""
-    return {"sandbox": rank.sandbox, "provider": rank.provider, "model": rank.model,
-            "offset": rank.rank - 1, **period.parameters()}  # fmt: skip
+def rank_parameters(period: Period, ranks: Sequence[Rank]) -> dict[str, Any]:
+    """The values :func:`ranked`'s statement takes for ``ranks`` in ``period``."""
+    found: dict[str, Any] = dict(period.parameters())
+    for n, rank in enumerate(ranks):
+        found |= {f"sandbox_{n}": rank.sandbox, f"provider_{n}": rank.provider,
+                  f"model_{n}": rank.model, f"offset_{n}": rank.rank - 1}  # fmt: skip
+    return found
 
 
 # The jobs' CSV: each job's figures, times and lip-sync measure as stored (offset with its sign).
