@@ -19,6 +19,7 @@ BENCHMARKS = {
     "quality": "bench.bench_quality",
     "provider_reads": "bench.bench_provider_reads",
     "team": "bench.bench_team",
+    "compare_page": "bench.bench_compare_page",
 }
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.schema import CreateIndex
 
 from lipsync_core.flows.model import Job, QualityState, utc_now
 
@@ -34,6 +35,17 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 MIGRATION_LOCK_KEY = 0x6C697073796E63
 # A person as the sign-in provider names them (an e-mail address is at most 320 characters).
 PERSON = 320
+# The columns the measured statistics read (lipsync_core.stats_sql), in the order of their index:
+# each group's succeeded jobs come in the order of their turnaround.
+STATISTICS_COLUMNS = (
+    "sandbox", "provider", "model", "state", "turnaround_seconds", "created_at",
+    "audio_seconds", "video_seconds", "estimate_amount", "estimate_unit", "estimate_currency",
+    "used_amount", "used_unit", "used_estimated",
+    "quality_state", "offset_ms", "sync_confidence", "mouth_moves",
+)  # fmt: skip
+MEASURE_GROUP = ("sandbox", "provider", "model", "quality_state", "state")
+# Version 2's index of the figures statistics group by, replaced by version 3's.
+REPLACED_INDEXES = ("ix_jobs_stats",)
 metadata = sa.MetaData()
 
 schema_version = sa.Table(
@@ -94,6 +106,8 @@ jobs = sa.Table(
     sa.Column("offset_ms", sa.Float, nullable=True),
     sa.Column("sync_confidence", sa.Float, nullable=True),
     sa.Column("mouth_moves", sa.Boolean, nullable=True),
+    # -- version 3: the video's length (a Kling result keeps it), for cost per second of output --
+    sa.Column("video_seconds", sa.Float, nullable=True),
     sa.Index("ix_jobs_idempotency_key", "idempotency_key", unique=True),
     sa.Index("ix_jobs_created_at", "created_at"),
     sa.Index("ix_jobs_state_created_at", "state", "created_at"),
@@ -103,8 +117,22 @@ jobs = sa.Table(
     sa.Index("ix_jobs_provider_job_id", "provider", "provider_job_id"),
     sa.Index("ix_jobs_download_state", "download_state"),
     sa.Index("ix_jobs_sent_by_created_at", "sent_by", "created_at"),
-    sa.Index("ix_jobs_stats", "sandbox", "provider", "model", "created_at"),
     sa.Index("ix_jobs_quality_state", "quality_state"),
+    # Version 3: every column the Compare page's statistics read, so that they are computed from
+    # this index alone, never from the table's rows (each holds a whole job's record); it
+    # replaces version 2's ix_jobs_stats, its first columns.
+    sa.Index("ix_jobs_statistics", *STATISTICS_COLUMNS),
+    # Each group's measured results in the order of the measure's confidence.
+    sa.Index("ix_jobs_confidence", *MEASURE_GROUP, "sync_confidence", "created_at"),
+)
+# Each group's measured results in the order of how far the lips are off, either way (the
+# offset itself too, so that SQLite reads the index alone).
+sa.Index(
+    "ix_jobs_offset",
+    *(jobs.c[name] for name in MEASURE_GROUP),
+    sa.func.abs(jobs.c.offset_ms),
+    jobs.c.offset_ms,
+    jobs.c.created_at,
 )
 
 activity = sa.Table(
@@ -163,22 +191,31 @@ def _team_v2(connection: Connection) -> None:
     version 1 creates the tables as they are now), then every job's figures are filled in from
     its record, in batches.
     """
-    inspector = sa.inspect(connection)
     for table in (jobs, comparison_groups):
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name not in present:
-                kind = column.type.compile(dialect=connection.dialect)
-                connection.exec_driver_sql(
-                    f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"
-                )
-        indexes = {index["name"] for index in inspector.get_indexes(table.name)}
-        for index in table.indexes:
-            if index.name not in indexes:
-                index.create(connection)
+        _add_missing(connection, table)
     for table in (activity, team_settings, votes):
         table.create(connection, checkfirst=True)
     _backfill_figures(connection)
+
+
+def _statistics_v3(connection: Connection) -> None:
+    """The video's length and the statistics' indexes; the length filled in from each record."""
+    for name in REPLACED_INDEXES:
+        connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+    _add_missing(connection, jobs)
+    _backfill_figures(connection, only=jobs.c.video_seconds.is_(None))
+
+
+def _add_missing(connection: Connection, table: sa.Table) -> None:
+    """Add the columns and indexes of ``table`` that the database does not have yet (indexes
+    by ``IF NOT EXISTS``: SQLite's reflection does not list an index on an expression)."""
+    present = {column["name"] for column in sa.inspect(connection).get_columns(table.name)}
+    for column in table.columns:
+        if column.name not in present:
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+    for index in table.indexes:
+        connection.execute(CreateIndex(index, if_not_exists=True))
 
 
 def job_figures(job: Job) -> dict[str, Any]:
@@ -192,6 +229,7 @@ def job_figures(job: Job) -> dict[str, Any]:
         "started_at": naive(job.started_at),
         "turnaround_seconds": turnaround,
         "audio_seconds": job.inputs.audio_duration,
+        "video_seconds": job.inputs.video_duration,
         "estimate_amount": estimate.amount if estimate else None,
         "estimate_unit": estimate.unit.value if estimate else None,
         "estimate_currency": estimate.currency if estimate else None,
@@ -216,16 +254,17 @@ def quality_figures(job: Job) -> dict[str, Any]:
     }
 
 
-def _backfill_figures(connection: Connection, batch: int = 500) -> None:
-    """Fill version 2's figures of every job made before it (a damaged record keeps none)."""
+def _backfill_figures(
+    connection: Connection, *, only: sa.ColumnElement[bool] | None = None, batch: int = 500
+) -> None:
+    """Fill the figures of every job (``only`` those matching it) from its record; a damaged
+    record keeps none."""
     last = ""
     while True:
-        rows = connection.execute(
-            sa.select(jobs.c.id, jobs.c.data)
-            .where(jobs.c.id > last)
-            .order_by(jobs.c.id)
-            .limit(batch)
-        ).all()
+        chosen = sa.select(jobs.c.id, jobs.c.data).where(jobs.c.id > last)
+        if only is not None:
+            chosen = chosen.where(only)
+        rows = connection.execute(chosen.order_by(jobs.c.id).limit(batch)).all()
         if not rows:
             return
         for job_id, data in rows:
@@ -247,6 +286,7 @@ def naive(moment: datetime | None) -> datetime | None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "jobs and comparison groups", _create_v1),
     Migration(2, "people, leases, statistics figures, team settings, activity, votes", _team_v2),
+    Migration(3, "video length and the statistics' indexes", _statistics_v3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -6,7 +6,7 @@ from ui import keys
 from ui.compare.blind import render_blind_test
 from ui.compare.groups import render_groups
 from ui.compare.prices import render_prices
-from ui.compare.stats import WINDOWS, load_history, render_stats
+from ui.compare.stats import WINDOWS, comparisons, period_of, render_stats
 from ui.runtime import runtime_or_stop
 from ui.timezones import local_time
 
@@ -21,12 +21,12 @@ with prices:
 
 with measured:
     window = st.selectbox("Period", list(WINDOWS), index=1, key=keys.COMPARE_WINDOW)
-    history = load_history(runtime, window)
-    render_stats(history, settings.rates)
+    period = period_of(window)
+    render_stats(runtime, period, settings)
 
 with side_by_side:
     st.caption(f"Comparisons sent in the period chosen under Measured ({window.lower()}).")
-    render_groups(runtime, history.jobs, local_time(st.context.timezone).zone)
+    render_groups(runtime, comparisons(runtime, period), local_time(st.context.timezone).zone)
 
 with blind:
     render_blind_test(runtime)

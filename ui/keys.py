@@ -81,6 +81,7 @@ COMPARE_FILE_SECONDS = "compare_file_seconds"  # probed lengths by upload id
 COMPARE_LOG_SCALE = "compare_log_scale"  # the price chart on a logarithmic scale
 COMPARE_WINDOW = "compare_window"  # how far back the measured statistics look
 COMPARE_SANDBOX = "compare_sandbox"  # show the sandbox's statistics instead of the live ones
+COMPARE_QUALITY_MEASURE = "compare_quality_measure"  # the lip-sync figure charted against cost
 COMPARE_GROUP = "compare_group"  # the comparison group shown side by side
 COMPARE_FAVOURITE = "compare_favourite"  # prefix: "mark as favourite" button per job
 COMPARE_STATS_CSV = "compare_stats_csv"

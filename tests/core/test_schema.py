@@ -17,7 +17,9 @@ import sqlalchemy as sa
 
 from lipsync_core.flows.model import Cost, CostUnit, Job, JobInputs, JobState
 from lipsync_core.schema import (
+    REPLACED_INDEXES,
     SCHEMA_VERSION,
+    STATISTICS_COLUMNS,
     comparison_groups,
     jobs,
     make_engine,
@@ -33,7 +35,10 @@ SUCCESS = f"version {SCHEMA_VERSION}"
 MIGRATED = [
     (1, "jobs and comparison groups"),
     (2, "people, leases, statistics figures, team settings, activity, votes"),
+    (3, "video length and the statistics' indexes"),
 ]
+# Reflection lists no index on an expression (ix_jobs_offset) on SQLite, and says so.
+NO_EXPRESSION_INDEX_WARNING = "ignore:Skipped unsupported reflection of expression-based index"
 # The columns the tables had at version 1, to make a database as version 1 left it.
 V1_COLUMNS = {
     "jobs": [
@@ -105,14 +110,31 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(store: JobStore) -> None:
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
 
 
+@pytest.mark.filterwarnings(NO_EXPRESSION_INDEX_WARNING)
 def test_the_jobs_table_has_the_indexes_the_pages_use(store: JobStore) -> None:
-    """State, provider, creation time and group are indexed; the idempotency key is unique."""
+    """State, provider, creation time and group are indexed; the idempotency key is unique;
+    the statistics' figures and the lip-sync measure's values are indexed in the order the
+    Compare page ranks them."""
     indexes = {ix["name"]: ix for ix in sa.inspect(store.engine).get_indexes("jobs")}
     assert indexes["ix_jobs_state_created_at"]["column_names"] == ["state", "created_at"]
     assert indexes["ix_jobs_provider_created_at"]["column_names"] == ["provider", "created_at"]
     assert indexes["ix_jobs_created_at"]["column_names"] == ["created_at"]
     assert indexes["ix_jobs_group_id"]["column_names"] == ["group_id"]
     assert indexes["ix_jobs_idempotency_key"]["unique"]
+    assert indexes["ix_jobs_statistics"]["column_names"] == list(STATISTICS_COLUMNS)
+    assert indexes["ix_jobs_confidence"]["column_names"][-2:] == ["sync_confidence", "created_at"]
+    assert not set(REPLACED_INDEXES) & set(indexes)
+    assert "ix_jobs_offset" in index_names(store.engine)
+
+
+def index_names(engine: sa.Engine) -> set[str]:
+    """The jobs table's indexes as the database lists them (expression indexes included)."""
+    query = {
+        "sqlite": "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs'",
+        "postgresql": "SELECT indexname FROM pg_indexes WHERE tablename = 'jobs'",
+    }[engine.dialect.name]
+    with engine.connect() as connection:
+        return set(connection.exec_driver_sql(query).scalars())
 
 
 @pytest.mark.parametrize("database", ["postgresql"])
@@ -209,9 +231,28 @@ def test_many_first_starts_at_once_on_an_empty_database_all_succeed(
 
 def version_one(url: str) -> None:
     """An empty database as version 1 made it: its two tables with their columns of then."""
+    old_database(url, 1, V1_COLUMNS)
+
+
+def version_two(url: str) -> None:
+    """An empty database as version 2 made it: its tables without version 3's column, with
+    version 2's index of the statistics' figures."""
+    names = {"jobs": [c.name for c in jobs.columns if c.name != "video_seconds"]}
+    old_database(url, 2, names)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE INDEX ix_jobs_stats ON jobs (sandbox, provider, model, created_at)"
+        )
+    engine.dispose()
+
+
+def old_database(url: str, version: int, kept: dict[str, list[str]]) -> None:
+    """Tables with the columns ``kept`` (all of a table not named), no index, and the
+    migrations up to ``version`` recorded."""
     old = sa.MetaData()
     for table in (jobs, comparison_groups, schema_version):
-        names = V1_COLUMNS.get(table.name) or [c.name for c in table.columns]
+        names = kept.get(table.name) or [c.name for c in table.columns]
         columns = [
             sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
             for c in table.columns
@@ -221,10 +262,11 @@ def version_one(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as connection:
         old.create_all(connection)
-        connection.execute(
-            schema_version.insert().values(version=1, description="jobs and comparison groups",
-                                           applied_at=datetime(2026, 1, 1))
-        )  # fmt: skip
+        for number, description in MIGRATED[:version]:
+            connection.execute(
+                schema_version.insert().values(version=number, description=description,
+                                               applied_at=datetime(2026, 1, 1))
+            )  # fmt: skip
     engine.dispose()
 
 
@@ -249,7 +291,7 @@ def test_a_version_one_history_gains_the_team_columns_filled_from_its_records(
     engine.dispose()
     store = JobStore(database_url)
     try:
-        assert store.schema_version() == 2
+        assert store.schema_version() == SCHEMA_VERSION
         assert store.get(job.id) == job.model_copy(update={"version": 1})
         with store.engine.connect() as connection:
             figures = connection.execute(
@@ -261,6 +303,39 @@ def test_a_version_one_history_gains_the_team_columns_filled_from_its_records(
             tables = set(sa.inspect(connection).get_table_names())
         assert tuple(figures) == (42.0, 4.0, 200.0, 210.0, "credits", None)
         assert {"activity", "team_settings", "votes"} <= tables
+    finally:
+        store.close()
+    assert applied_migrations(database_url) == MIGRATED
+
+
+@pytest.mark.filterwarnings(NO_EXPRESSION_INDEX_WARNING)
+def test_a_version_two_history_gains_the_video_length_and_the_statistics_indexes(
+    database_url: str,
+) -> None:
+    """Opening a history made by version 2 fills each job's video length from its record, adds
+    the statistics' indexes and drops the one they replace; a damaged record keeps none."""
+    version_two(database_url)
+    kept = [c.name for c in jobs.columns if c.name != "video_seconds"]
+    made = [
+        Job(id=f"{n}" * 32, provider="kling", model="advanced-lip-sync",
+            inputs=JobInputs(audio_duration=4.0, video_duration=video))
+        for n, video in ((1, 9.5), (2, None))
+    ]  # fmt: skip
+    rows = [{k: v for k, v in row_of(job, version=1).items() if k in kept} for job in made]
+    rows.append({**rows[0], "id": "3" * 32, "data": "{not json"})
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.insert(sa.table("jobs", *[sa.column(c) for c in kept])), rows)
+    engine.dispose()
+    store = JobStore(database_url)
+    try:
+        assert store.schema_version() == SCHEMA_VERSION
+        with store.engine.connect() as connection:
+            lengths = dict(connection.execute(sa.select(jobs.c.id, jobs.c.video_seconds)).all())
+        assert lengths == {"1" * 32: 9.5, "2" * 32: None, "3" * 32: None}
+        names = index_names(store.engine)
+        assert {"ix_jobs_statistics", "ix_jobs_confidence", "ix_jobs_offset"} <= names
+        assert "ix_jobs_stats" not in names
     finally:
         store.close()
     assert applied_migrations(database_url) == MIGRATED

@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
+import io
+import json
+import random
+import re
 import time
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, timedelta
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from lipsync_core.errors import provider_display_name
 from lipsync_core.flows.common import duration_words
 from lipsync_core.flows.model import Job, JobInputs, JobState, utc_now
 from lipsync_core.pricing import PRICES, ConversionRates
-from lipsync_core.stats import LIVE, SANDBOX
+from lipsync_core.stats import LIVE, SANDBOX, STAT_COLUMNS, provider_stats, split_environments
+from tests.core.test_stats import KLING as STATS_KLING
+from tests.core.test_stats import PRIME as STATS_PRIME
+from tests.core.test_stats import TWINSYNC as STATS_TWINSYNC
+from tests.core.test_stats import make_job, measure
 from tests.pages.conftest import APP, APP_TIMEOUT, read
 from tests.pages.test_submit import KLING, PRIME, choose, texts, use_samples
 from ui import keys
 from ui.cards import cost_line
-from ui.compare.stats import CURRENCY_COLUMN, with_currency
+from ui.compare.stats import (
+    CURRENCY_COLUMN,
+    jobs_csv,
+    period_of,
+    stats_csv,
+    with_currency,
+)
 from ui.runtime import Runtime
 
 PAGE = "pages/compare_page.py"
@@ -264,3 +281,212 @@ def test_an_amount_priced_in_a_currency_is_shown_only_in_that_currency(
         assert pd.isna(converted[0])
     else:
         assert converted[0] == pytest.approx(shown)
+
+
+NOW = utc_now().replace(microsecond=0)
+YESTERDAY = NOW - timedelta(days=1)
+
+
+def known_live_history(runtime: Runtime) -> dict[str, list[Job]]:
+    """Live Prime and Kling results with known times, costs and lip-sync measures, and a live
+    TwinSync success without a price, all sent yesterday."""
+    made = {
+        "prime": [
+            make_job(STATS_PRIME, JobState.SUCCEEDED, took=s, estimate=250, used=300, audio=5.0,
+                     created=YESTERDAY)
+            for s in (10, 20, 30, 40, 50)
+        ],
+        "kling": [
+            make_job(STATS_KLING, JobState.SUCCEEDED, took=s, waited=500, estimate=0.077,
+                     used=0.077, audio=4.0, video=10.0, created=YESTERDAY)
+            for s in (100, 300)
+        ],
+        "twinsync": [
+            make_job(STATS_TWINSYNC, JobState.SUCCEEDED, took=45, audio=3.0, created=YESTERDAY)
+        ],
+    }  # fmt: skip
+    store = runtime.service.store
+    store.insert_many(job for jobs in made.values() for job in jobs)
+    moves = [(-80, 0.9, True), (40, 0.8, True), (-20, 0.7, True), (None, 0.2, False)]
+    for job, figures in zip(made["prime"], moves, strict=False):
+        measure(store, job, *figures)
+    return made
+
+
+def column_labels(app: AppTest) -> dict[str, str]:
+    """The headings the statistics table shows, by column."""
+    config = json.loads(app.dataframe[-1].proto.columns)
+    return {name: column.get("label", name) for name, column in config.items()}
+
+
+def charts(app: AppTest) -> list[dict]:
+    """Each chart's Vega-Lite view (the first layer's, if layered), its data under ``"points"``
+    (one record per mark, wherever the chart keeps them)."""
+    found = []
+    for chart in app.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        view = spec["layer"][0] if "layer" in spec else spec
+        frames = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets]
+        rows = [row for frame in frames for row in frame.to_dict("records")]
+        view["points"] = rows + view.get("data", {}).get("values", [])
+        found.append(view)
+    return found
+
+
+def test_the_measured_table_shows_lip_sync_figures_under_plain_headings(runtime):
+    """Live statistics from a known history: the lip-sync figures per provider, headings in
+    plain words (no "p90"), and the turnaround explained under the table."""
+    known_live_history(runtime)
+    app = open_compare()
+    assert app.radio(key=keys.COMPARE_SANDBOX).value == LIVE
+    stats = app.dataframe[-1].value.set_index("provider")
+    prime, kling = stats.loc["AusyncLab"], stats.loc["Kling"]
+    assert (prime["measured"], prime["mouth_moves_share"]) == (4, 0.75)
+    assert prime["median_abs_offset_ms"] == pytest.approx(40.0)
+    assert prime["median_confidence"] == pytest.approx(0.75)
+    assert (prime["median_turnaround_s"], prime["p90_turnaround_s"]) == (30.0, 46.0)
+    assert kling["median_turnaround_s"] == pytest.approx(200.0)
+    assert kling["measured"] == 0 and pd.isna(kling["median_confidence"])
+    labels = column_labels(app)
+    assert labels["median_turnaround_s"] == "Half finished within"
+    assert labels["p90_turnaround_s"] == "9 in 10 finished within"
+    assert labels["mouth_moves_share"] == "Mouth moves"
+    assert labels["median_abs_offset_ms"] == "Lips and sound apart by"
+    assert not [label for label in labels.values() if "p90" in label.lower()]
+    caption = next(c.value for c in app.caption if c.value.startswith("**Half finished within"))
+    assert "from the moment the provider had everything it needed" in caption
+    assert "for Kling, after you chose a face" in caption
+
+
+def test_quality_against_cost_per_second_has_one_point_per_priced_provider(runtime):
+    """With a credit price set, Prime (measured) is a point; Kling (never measured) and TwinSync
+    (no price) say why they are missing; no provider name on any chart is cut short."""
+    known_live_history(runtime)
+    app = open_compare()
+    app.number_input(key=keys.COMPARE_CREDIT_RATE).set_value(0.001).run()
+    assert not app.exception
+    quality = [spec for spec in charts(app) if spec["mark"]["type"] == "circle"]
+    assert len(quality) == 1
+    encoding = quality[0]["encoding"]
+    assert encoding["y"]["title"].startswith("How clearly the lips follow the sound")
+    assert encoding["x"]["title"] == "USD per second of result"
+    assert encoding["color"]["legend"]["labelLimit"] == 0
+    points = quality[0]["points"]
+    assert [point["target"] for point in points] == ["AusyncLab · prime"]
+    assert points[0]["cost_per_output_second_in_currency"] == pytest.approx(60 * 0.001)
+    missing = [c.value for c in app.caption if c.value.startswith("Not on this chart")]
+    assert missing == [
+        "Not on this chart: Kling · advanced-lip-sync — none of its results has been measured yet.",
+        "Not on this chart: TwinSync · videotalking — set your TwinSync price per second under "
+        "Prices.",
+    ]
+    bars = [spec for spec in charts(app) if spec["mark"]["type"] == "bar"]
+    assert bars and all(spec["encoding"]["y"]["axis"]["labelLimit"] == 0 for spec in bars)
+
+
+@pytest.mark.parametrize("measure_name", ["mouth_moves_share", "median_abs_offset_ms"])
+def test_the_quality_chart_can_show_another_figure(runtime, measure_name):
+    """Choosing another lip-sync figure puts it upwards, with its own title."""
+    known_live_history(runtime)
+    app = open_compare()
+    app.number_input(key=keys.COMPARE_CREDIT_RATE).set_value(0.001)
+    app.selectbox(key=keys.COMPARE_QUALITY_MEASURE).set_value(measure_name).run()
+    assert not app.exception
+    (quality,) = [spec for spec in charts(app) if spec["mark"]["type"] == "circle"]
+    assert quality["encoding"]["y"]["field"] == measure_name
+
+
+def test_twinsync_costs_its_own_price_per_second_once_one_is_set(runtime):
+    """TwinSync publishes no price: with one set under Prices, its cost per second of result in
+    the currency is that price, and its point joins the quality chart once it is measured."""
+    made = known_live_history(runtime)
+    measure(runtime.service.store, made["twinsync"][0], 30, 0.85, True)
+    app = open_compare()
+    stats = app.dataframe[-1].value.set_index("provider")
+    assert pd.isna(stats.loc["TwinSync", CURRENCY_COLUMN])
+    app.number_input(key=keys.COMPARE_TWINSYNC_PRICE).set_value(0.02).run()
+    assert not app.exception
+    stats = app.dataframe[-1].value.set_index("provider")
+    assert stats.loc["TwinSync", CURRENCY_COLUMN] == pytest.approx(0.02)
+    assert stats.loc["TwinSync", "cost_basis"] == "your TwinSync price"
+    (quality,) = [spec for spec in charts(app) if spec["mark"]["type"] == "circle"]
+    points = quality["points"]
+    assert "TwinSync · videotalking" in [point["target"] for point in points]
+
+
+def test_the_statistics_csv_holds_every_figure_and_the_lip_sync_ones(runtime):
+    """The statistics' CSV: one line per provider/model with the quality columns and the cost in
+    the currency; the jobs' CSV: one line per job with its measure."""
+    made = known_live_history(runtime)
+    store = runtime.service.store
+    period = period_of("Last 30 days")
+    stats = split_environments(with_currency(provider_stats(store, period), ConversionRates()))
+    table = pd.read_csv(io.BytesIO(stats_csv(stats[LIVE])))
+    assert list(table.columns) == [*STAT_COLUMNS[1:], CURRENCY_COLUMN]
+    prime = table.set_index("model").loc["prime"]
+    assert (prime["measured"], prime["mouth_moves_share"]) == (4, 0.75)
+    assert prime["median_confidence"] == pytest.approx(0.75)
+    assert table.set_index("model").loc["advanced-lip-sync", CURRENCY_COLUMN] == pytest.approx(
+        0.154 / 20
+    )
+    jobs_table = pd.read_csv(io.BytesIO(jobs_csv(store, period, LIVE))).set_index("id")
+    assert len(jobs_table) == sum(len(jobs) for jobs in made.values())
+    first = jobs_table.loc[made["prime"][0].id]
+    assert (first["offset_ms"], first["confidence"], first["quality_state"]) == (
+        -80.0, 0.9, "measured"
+    )  # fmt: skip
+    assert pd.isna(jobs_table.loc[made["kling"][0].id, "quality_state"])
+
+
+@dataclass
+class JobReads:
+    """Every statement that read whole jobs (their records) while it listened."""
+
+    engine: sa.Engine
+    statements: list[tuple[str, object]] = field(default_factory=list)
+
+    def __call__(self, _conn, _cursor, statement, parameters, _context, _many) -> None:
+        if re.search(r"\bjobs\.data\b", statement):
+            self.statements.append((statement, parameters))
+
+    def rows(self) -> int:
+        """How many rows those statements returned (each run again, counted by the database)."""
+        total = 0
+        with self.engine.connect() as connection:
+            for statement, parameters in self.statements:
+                counted = f"SELECT count(*) FROM ({statement}) AS counted"
+                total += connection.exec_driver_sql(counted, parameters).scalar_one()
+        return total
+
+
+def test_opening_the_page_reads_a_few_jobs_not_the_whole_history(runtime):
+    """With 600 finished jobs and 3 comparisons, opening Compare reads only the jobs Side by
+    side shows (one per comparison and the chosen one's members), never the 600 records."""
+    store = runtime.service.store
+    rng = random.Random(3)
+    alone = [
+        make_job(rng.choice([STATS_PRIME, STATS_KLING, STATS_TWINSYNC]), JobState.SUCCEEDED,
+                 took=rng.uniform(5, 300), estimate=250, audio=5.0,
+                 created=NOW - timedelta(minutes=rng.randrange(20_000)))
+        for _ in range(600)
+    ]  # fmt: skip
+    store.insert_many(alone)
+    for n in range(3):
+        sent = NOW - timedelta(hours=n + 1)
+        store.insert_group(f"group{n}", created_at=sent)
+        store.insert_many(
+            make_job(target, JobState.SUCCEEDED, took=20, created=sent, group=f"group{n}")
+            for target in (STATS_PRIME, STATS_TWINSYNC)
+        )
+    reads = JobReads(store.engine)
+    sa.event.listen(store.engine, "before_cursor_execute", reads)
+    try:
+        app = open_compare()
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", reads)
+    assert app.dataframe[-1].value["jobs"].sum() == 606
+    assert app.selectbox(key=keys.COMPARE_GROUP).options == [
+        f"Untitled · sent {(NOW - timedelta(hours=n + 1)).astimezone(UTC):%d %b %Y, %H:%M}"
+        for n in range(3)
+    ]
+    assert reads.rows() == 3 + 2

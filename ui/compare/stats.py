@@ -1,33 +1,51 @@
-"""Measured, from the job history: the statistics table, its charts and its CSV downloads."""
+"""Measured, from the job history: the statistics table, its charts and its CSV downloads.
+
+The figures are computed by the database for the period chosen (``lipsync_core.stats``); the page
+reads a few dozen rows whatever the size of the history, and every job only when someone asks
+for the jobs' CSV.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import cast, get_args
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from lipsync_core.errors import provider_display_name
-from lipsync_core.flows.model import Job, JobState, utc_now
+from lipsync_core.flows.model import Job, utc_now
 from lipsync_core.pricing import ConversionRates, CostEstimate, Unit, to_currency
-from lipsync_core.stats import LIVE, SANDBOX, jobs_frame, provider_stats, split_environments
-from lipsync_core.store import JobFilter, JobStore
+from lipsync_core.stats import (
+    LIVE,
+    SANDBOX,
+    Period,
+    job_table,
+    latest_comparisons,
+    provider_stats,
+)
+from lipsync_core.store import JobStore
 from ui import keys
+from ui.compare.stats_charts import CURRENCY_COLUMN, render_charts
+from ui.rates import PriceSettings
 from ui.runtime import Runtime
 
 WINDOWS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90, "All time": None}
-MAX_JOBS = 20_000
-CURRENCY_COLUMN = "cost_per_output_second_in_currency"
+MAX_COMPARISONS = 100
 ENVIRONMENTS = {LIVE: "Live jobs", SANDBOX: "Sandbox jobs"}
+YOUR_PRICE = "your TwinSync price"
 DEFINITIONS = (
-    "**Turnaround**: from submitting to the result, for jobs that succeeded (p90: 9 in 10 "
-    "were at least this fast). **Success rate**: succeeded out of finished. **Used**: credits "
-    "or PTC the provider reported (AusyncLab callbacks, Kling calls made), compared with the "
-    "estimate for the same jobs. **Cost per output second**: reported cost where known, "
-    "else the estimate, over the length of the results."
+    "**Half finished within** and **9 in 10 finished within**: of the jobs that succeeded, the "
+    "time from the moment the provider had everything it needed (it accepted the job; for "
+    "Kling, after you chose a face) until the result was ready, so time spent waiting for you "
+    "is not counted. Failed jobs are not timed. **Success rate**: succeeded out of finished "
+    "(jobs still running do not count yet). **Used**: credits, or PTC (302.ai's credits, for "
+    "Kling), that the provider reported, against the estimate for the same jobs. **Cost per "
+    "second of result**: the reported cost where known, else the estimate, over the length of "
+    "the results; TwinSync publishes no price, so in your currency it is the price per second "
+    "you set under Prices. **Lip-sync**, of the results measured so far: the share whose mouth "
+    "moves with the speech, how far lips and sound are apart (half of the results are closer), "
+    "and how clearly the lips follow the sound (0 to 1; half of the results are above)."
 )
 COLUMNS = {
     "provider": st.column_config.TextColumn("Provider"),
@@ -37,61 +55,55 @@ COLUMNS = {
     "succeeded": st.column_config.NumberColumn("Succeeded"),
     "failed": st.column_config.NumberColumn("Failed"),
     "success_rate": st.column_config.NumberColumn("Success rate", format="percent"),
-    "median_turnaround_s": st.column_config.NumberColumn("Median turnaround", format="%.1f s"),
-    "p90_turnaround_s": st.column_config.NumberColumn("p90 turnaround", format="%.1f s"),
-    "unit": st.column_config.TextColumn("Unit"),
-    "reported_jobs": st.column_config.NumberColumn("Jobs with reported cost"),
-    "used": st.column_config.NumberColumn("Used (reported)", format="%.3f"),
-    "estimate_for_used": st.column_config.NumberColumn("Estimate for them", format="%.3f"),
-    "used_vs_estimate": st.column_config.NumberColumn("Used ÷ estimate", format="%.2f×"),
-    "output_seconds": st.column_config.NumberColumn("Output seconds", format="%.1f"),
+    "median_turnaround_s": st.column_config.NumberColumn(
+        "Half finished within", format="%.1f s", help="The median time to a result."
+    ),
+    "p90_turnaround_s": st.column_config.NumberColumn(
+        "9 in 10 finished within", format="%.1f s", help="The 90th percentile of the time."
+    ),
+    "unit": st.column_config.TextColumn("Paid in"),
+    "reported_jobs": st.column_config.NumberColumn("Jobs with a reported cost"),
+    "used": st.column_config.NumberColumn("Used (as reported)", format="%.3f"),
+    "estimate_for_used": st.column_config.NumberColumn("Estimated for them", format="%.3f"),
+    "used_vs_estimate": st.column_config.NumberColumn("Used against estimate", format="%.2f×"),
+    "output_seconds": st.column_config.NumberColumn("Seconds of results", format="%.1f"),
     "cost_per_output_second": st.column_config.NumberColumn(
-        "Cost per output second", format="%.4f"
+        "Cost per second of result", format="%.4f", help="In the unit under Paid in."
     ),
     "cost_basis": st.column_config.TextColumn("Cost from"),
+    "measured": st.column_config.NumberColumn("Results measured"),
+    "mouth_moves_share": st.column_config.NumberColumn("Mouth moves", format="percent"),
+    "median_abs_offset_ms": st.column_config.NumberColumn(
+        "Lips and sound apart by", format="%.0f ms", help="Half of the results are closer."
+    ),
+    "median_confidence": st.column_config.NumberColumn(
+        "Lips follow the sound", format="%.2f", help="0 to 1; half of the results are above."
+    ),
 }
 
 
-@dataclass(frozen=True)
-class History:
-    """The jobs of a period and the figures made from them (shared: never change them)."""
-
-    jobs: tuple[Job, ...]
-    stats: pd.DataFrame
-    rows: pd.DataFrame
-
-
-def load_history(runtime: Runtime, window: str) -> History:
-    """The period's jobs and statistics, computed again only when the history changed.
-
-    Reading 10,000 jobs takes most of a second, so the result is kept for up to a minute per
-    database, period and number of jobs, succeeded and failed: a new or finished job reads
-    the history again, a job going from queued to running does not.
-    """
+def period_of(window: str) -> Period:
+    """The jobs a period choice covers (from the start of the minute, so that reruns within a
+    minute ask the same question)."""
     days = WINDOWS[window]
-    since = None
-    if days:
-        since = (utc_now() - timedelta(days=days)).replace(second=0, microsecond=0)
-    counts = runtime.service.store.count_by_state(JobFilter(since=since))
-    key = (sum(counts.values()), counts[JobState.SUCCEEDED], counts[JobState.FAILED])
-    return _history(runtime.settings.database_url, since, key, runtime.service.store)
+    if not days:
+        return Period()
+    return Period(since=(utc_now() - timedelta(days=days)).replace(second=0, microsecond=0))
 
 
-@st.cache_resource(ttl=60, max_entries=8, show_spinner="Reading the job history…")
-def _history(
-    database: str, since: datetime | None, counts: tuple[int, int, int], _store: JobStore
-) -> History:
-    jobs = tuple(_store.list_jobs(JobFilter(since=since), limit=MAX_JOBS, damaged=False))
-    return History(jobs, provider_stats(jobs), jobs_frame(jobs))
+def comparisons(runtime: Runtime, period: Period) -> list[Job]:
+    """One job of each of the newest comparison groups sent in the period (Side by side)."""
+    return latest_comparisons(runtime.service.store, period, limit=MAX_COMPARISONS)
 
 
-def render_stats(history: History, rates: ConversionRates) -> None:
-    parts = split_environments(with_currency(history.stats, rates))
-    default = 0 if len(parts[LIVE]) or not len(parts[SANDBOX]) else 1
+def render_stats(runtime: Runtime, period: Period, settings: PriceSettings) -> None:
+    store = runtime.service.store
+    stats = provider_stats(store, period)
+    live = stats["environment"] == LIVE
     environment = st.radio(
         "Which jobs",
         list(ENVIRONMENTS),
-        index=default,
+        index=0 if live.any() or live.all() else 1,
         format_func=ENVIRONMENTS.get,
         horizontal=True,
         key=keys.COMPARE_SANDBOX,
@@ -103,15 +115,16 @@ def render_stats(history: History, rates: ConversionRates) -> None:
             "about the providers themselves.",
             icon="🧪",
         )
-    stats = parts[environment]
-    if stats.empty:
+    chosen = stats[live if environment == LIVE else ~live].drop(columns="environment")
+    chosen = with_currency(chosen, settings.rates, settings.twinsync_per_second)
+    if chosen.empty:
         st.info(f"No {ENVIRONMENTS[environment].lower()} in this period yet.")
         return
-    columns = {**COLUMNS, CURRENCY_COLUMN: _currency_column(rates.currency)}
-    st.dataframe(_readable(stats), column_config=columns, hide_index=True, width="stretch")
+    columns = {**COLUMNS, CURRENCY_COLUMN: _currency_column(settings.rates.currency)}
+    st.dataframe(_readable(chosen), column_config=columns, hide_index=True, width="stretch")
     st.caption(DEFINITIONS)
-    _charts(stats, rates.currency)
-    _downloads(stats, history.rows, environment)
+    render_charts(chosen, settings.rates.currency)
+    _downloads(store, period, chosen, environment)
 
 
 def _readable(stats: pd.DataFrame) -> pd.DataFrame:
@@ -122,8 +135,15 @@ def _readable(stats: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def with_currency(stats: pd.DataFrame, rates: ConversionRates) -> pd.DataFrame:
-    """The statistics with the cost per output second converted into ``rates.currency``."""
+def with_currency(
+    stats: pd.DataFrame, rates: ConversionRates, twinsync_per_second: float | None = None
+) -> pd.DataFrame:
+    """The statistics with the cost per output second converted into ``rates.currency``.
+
+    TwinSync publishes no price: where none of its jobs were priced in this currency, its cost
+    per second of result is the person's own price per second of audio (a result lasts as long
+    as its audio), and ``cost_basis`` says so.
+    """
     converted = [
         _converted(provider, model, unit, amount, rates)
         for provider, model, unit, amount in zip(
@@ -131,7 +151,15 @@ def with_currency(stats: pd.DataFrame, rates: ConversionRates) -> pd.DataFrame:
             strict=True,
         )
     ]  # fmt: skip
-    return stats.assign(**{CURRENCY_COLUMN: pd.Series(converted, index=stats.index, dtype=float)})
+    column = pd.Series(converted, index=stats.index, dtype=float)
+    basis = stats.get("cost_basis")
+    if twinsync_per_second is not None:
+        own = (stats["provider"] == "twinsync") & column.isna()
+        column = column.mask(own, float(twinsync_per_second))
+        if basis is not None:
+            basis = basis.mask(own, YOUR_PRICE)
+    result = stats.assign(**{CURRENCY_COLUMN: column})
+    return result if basis is None else result.assign(cost_basis=basis)
 
 
 def _converted(
@@ -147,98 +175,34 @@ def _converted(
 
 def _currency_column(currency: str) -> st.column_config.Column:
     return st.column_config.NumberColumn(
-        f"Cost per output second ({currency})",
+        f"Cost per second of result ({currency})",
         format="%.4f",
         help="Converted with the rates set under Prices (also set on Submit); empty where none is.",
     )
 
 
-def _charts(stats: pd.DataFrame, currency: str) -> None:
-    targets = [_target(p, m) for p, m in zip(stats.provider, stats.model, strict=True)]
-    frame = stats.assign(target=targets)
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Success rate**")
-        st.altair_chart(_success_chart(frame), width="stretch")
-    with right:
-        st.markdown("**Turnaround (seconds)**")
-        st.altair_chart(_turnaround_chart(frame), width="stretch")
-    priced = frame.dropna(subset=[CURRENCY_COLUMN])
-    if not priced.empty:
-        st.markdown(f"**Cost per second of output ({currency})**")
-        st.altair_chart(_cost_chart(priced, currency), width="stretch")
+def stats_csv(stats: pd.DataFrame) -> bytes:
+    """The statistics shown, as CSV (provider ids, every figure, the cost in the currency)."""
+    return stats.to_csv(index=False).encode()
 
 
-def _target(provider: str, model: str) -> str:
-    return f"{provider_display_name(provider)} · {model}"
+def jobs_csv(store: JobStore, period: Period, environment: str) -> bytes:
+    """The jobs behind the statistics, as CSV: read when someone asks for them."""
+    return job_table(store, period, environment).to_csv(index=False).encode()
 
 
-def _success_chart(frame: pd.DataFrame) -> alt.Chart:
-    data = frame.dropna(subset=["success_rate"])
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "success_rate:Q",
-                title="Succeeded out of finished",
-                axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1]),
-            ),
-            y=alt.Y("target:N", title=None),
-            tooltip=["target", alt.Tooltip("success_rate:Q", format=".0%"), "finished"],
-        )
-    )
-
-
-def _turnaround_chart(frame: pd.DataFrame) -> alt.Chart:
-    long = frame.melt(
-        id_vars=["target"],
-        value_vars=["median_turnaround_s", "p90_turnaround_s"],
-        var_name="measure",
-        value_name="seconds",
-    ).dropna(subset=["seconds"])
-    long["measure"] = long["measure"].map(
-        {"median_turnaround_s": "median", "p90_turnaround_s": "p90"}
-    )
-    return (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            x=alt.X("seconds:Q", title="Seconds from submit to result"),
-            y=alt.Y("target:N", title=None),
-            yOffset="measure:N",
-            color=alt.Color("measure:N", title=None),
-            tooltip=["target", "measure", alt.Tooltip("seconds:Q", format=".1f")],
-        )
-    )
-
-
-def _cost_chart(frame: pd.DataFrame, currency: str) -> alt.Chart:
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X(f"{CURRENCY_COLUMN}:Q", title=f"{currency} per second of output"),
-            y=alt.Y("target:N", title=None),
-            tooltip=["target", alt.Tooltip(f"{CURRENCY_COLUMN}:Q", format=",.4f"), "cost_basis"],
-        )
-    )
-
-
-def _downloads(stats: pd.DataFrame, rows: pd.DataFrame, environment: str) -> None:
-    """CSV of the statistics and of the jobs behind them, made only when asked for."""
+def _downloads(store: JobStore, period: Period, stats: pd.DataFrame, environment: str) -> None:
     left, right = st.columns(2)
     left.download_button(
         "Download these statistics (CSV)",
-        stats.to_csv(index=False).encode(),
+        stats_csv(stats),
         file_name=f"lipsync-stats-{environment}.csv",
         mime="text/csv",
         key=keys.COMPARE_STATS_CSV,
     )
     right.download_button(
         "Download the jobs behind them (CSV)",
-        lambda: rows[rows["environment"] == environment].to_csv(index=False).encode(),
+        lambda: jobs_csv(store, period, environment),
         file_name=f"lipsync-jobs-{environment}.csv",
         mime="text/csv",
         key=keys.COMPARE_JOBS_CSV,
