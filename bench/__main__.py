@@ -13,12 +13,9 @@ BENCHMARKS = {
     "poll_economy": "bench.poll_economy",
     "history": "bench.bench_history",
     "status_page": "bench.bench_status_page",
-<<<<<<< HEAD
     "receiver": "bench.bench_receiver",
     "memory": "bench.bench_memory",
-=======
     "quality": "bench.bench_quality",
->>>>>>> quality
 }
 
 
