@@ -14,7 +14,7 @@ st.title("Compare providers")
 prices, measured, side_by_side = st.tabs(["Prices", "Measured", "Side by side"])
 
 with prices:
-    settings = render_prices()
+    settings = render_prices(runtime)
 
 with measured:
     window = st.selectbox("Period", list(WINDOWS), index=1, key=keys.COMPARE_WINDOW)

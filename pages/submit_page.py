@@ -50,7 +50,7 @@ else:
     st.info("Choose a provider above, or several to compare them on the same media.")
 
 sendable = tuple(check.target for check in checks if not check.blocked)
-cost = render_cost(sendable, inputs.audio_duration)
+cost = render_cost(runtime, sendable, inputs.audio_duration)
 submission = Submission(sendable, inputs, ausynclab.options, title, cost.twinsync_price)
 render_send(runtime, submission, cost, ready=bool(sendable) and ausynclab.missing is None)
 
