@@ -5,13 +5,14 @@ purpose: until this script has run once, Streamlit serves a URL that matches a f
 ``pages/`` by running that file alone (its older pages-folder mode), which would show a
 bookmarked page without this frame. A URL that matches no file falls through to this script.
 
-Who may see any page is decided first (``ui.access``): with sign-in set up, a signed-in person;
-without it, this computer only.
+The pages are listed in ``ui/navigation.py``. Who may see any page is decided first
+(``ui.access``): with sign-in set up, a signed-in person; without it, this computer only.
 """
 
 import streamlit as st
 
 from ui.access import require_access
+from ui.navigation import pages
 from ui.runtime import runtime_or_stop
 from ui.sidebar import render_sidebar
 
@@ -20,28 +21,4 @@ st.set_page_config(page_title="Lipsync Dashboard", page_icon="🎬", layout="wid
 person = require_access()  # the sign-in screen, or this computer only: before any page
 runtime = runtime_or_stop()
 render_sidebar(runtime, person)
-
-navigation = st.navigation(
-    [
-        st.Page(
-            "pages/submit_page.py",
-            title="Submit",
-            icon=":material/upload:",
-            url_path="submit",
-            default=True,
-        ),
-        st.Page(
-            "pages/status_page.py", title="Status", icon=":material/view_agenda:", url_path="status"
-        ),
-        st.Page(
-            "pages/compare_page.py", title="Compare", icon=":material/compare:", url_path="compare"
-        ),
-        st.Page(
-            "pages/library_page.py",
-            title="AusyncLab library",
-            icon=":material/video_library:",
-            url_path="library",
-        ),
-    ]
-)
-navigation.run()
+st.navigation(pages()).run()

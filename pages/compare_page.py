@@ -3,12 +3,14 @@
 import streamlit as st
 
 from ui import keys
+from ui.access import require_access
 from ui.compare.groups import render_groups
 from ui.compare.prices import render_prices
 from ui.compare.stats import WINDOWS, load_history, render_stats
 from ui.runtime import runtime_or_stop
 from ui.timezones import local_time
 
+require_access()  # also when Streamlit runs this file alone
 runtime = runtime_or_stop()
 st.title("Compare providers")
 prices, measured, side_by_side = st.tabs(["Prices", "Measured", "Side by side"])

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import keys
+from ui.access import require_access
 from ui.face_choice import render_face_choice
 from ui.runtime import get_runtime
 from ui.submit.cost import render_cost
@@ -17,6 +18,7 @@ from ui.submit.preflight import (
 )
 from ui.submit.send import Submission, render_send, render_sent, sent_jobs
 
+require_access()  # also when Streamlit runs this file alone
 runtime = get_runtime()
 st.title("Submit a lip-sync job")
 if not runtime.available_providers():

@@ -14,7 +14,8 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import NoReturn
 
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
@@ -22,6 +23,7 @@ from streamlit.errors import StreamlitAuthError
 from lipsync_core.config import SHARE_WITHOUT_SIGN_IN, share_without_sign_in
 from lipsync_core.errors import ConfigurationError
 from ui import keys
+from ui.navigation import stand_ins
 from ui.people import Person, sign_in_configured, signed_in
 from ui.plain import plain
 
@@ -56,17 +58,26 @@ def is_this_computer(address: str | None, headers: Mapping[str, str]) -> bool:
 
 def require_access() -> Person | None:
     """The signed-in person, ``None`` on a dashboard without sign-in opened from this computer
-    (or shared on purpose); otherwise the sign-in screen or the refusal, and the run stops."""
+    (or shared on purpose); otherwise the sign-in screen or the refusal, and the run stops.
+
+    ``app.py`` calls it before any page, and each page calls it again first: Streamlit may run a
+    page file alone (see :mod:`ui.navigation`), and then only the page's own call stands guard.
+    """
     if sign_in_configured():
         person = signed_in()
         if person is None:
-            render_sign_in()
-            st.stop()
+            _only(render_sign_in, "Sign in")
         return person
     if not is_this_computer(_address(), _headers()) and not _sharing():
-        render_refusal()
-        st.stop()
+        _only(render_refusal, "Lipsync Dashboard")
     return None
+
+
+def _only(screen: Callable[[], None], title: str) -> NoReturn:
+    """Draw ``screen`` at whatever page address was asked for, and nothing else."""
+    st.navigation(stand_ins(screen, title), position="hidden").run()
+    st.stop()
+    raise AssertionError("st.stop() returned")
 
 
 def _address() -> str | None:
