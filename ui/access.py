@@ -51,9 +51,12 @@ def is_this_computer(address: str | None, headers: Mapping[str, str]) -> bool:
     if address is None:
         return True
     try:
-        return ipaddress.ip_address(address.split("%")[0]).is_loopback
+        ip = ipaddress.ip_address(address.split("%")[0])
     except ValueError:
         return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # 127.0.0.1 as a dual-stack socket sees it
+    return ip.is_loopback
 
 
 def require_access() -> Person | None:

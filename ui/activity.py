@@ -49,9 +49,9 @@ def what(action: str, details: Mapping[str, Any]) -> str:
     if action == Action.SENT_GROUP:
         return f"sent a comparison to {names}{title}"
     if action == Action.SENT_AGAIN:
-        return f"sent a {names} job again{title}"
+        return f"sent {_a(names)} {names} job again{title}"
     if action == Action.REMOVED:
-        return f"removed a {names} job from the history{title}"
+        return f"removed {_a(names)} {names} job from the history{title}"
     if action == Action.FAVOURITE:
         chosen = _targets([details["target"]]) if details.get("target") else None
         return f"chose {chosen} as a comparison's favourite" if chosen else "cleared a favourite"
@@ -81,6 +81,11 @@ def _pair(value: object, missing: Any) -> tuple[Any, Any]:
     """The first two items of a stored list (``missing`` for what is not there)."""
     items = list(value) if isinstance(value, list) else []
     return tuple([*items, missing, missing][:2])  # type: ignore[return-value]
+
+
+def _a(name: str) -> str:
+    """The article before a name: ``an AusyncLab``, ``a Kling``."""
+    return "an" if name[:1].upper() in "AEIOU" else "a"
 
 
 def _title(title: object) -> str:
