@@ -40,10 +40,10 @@ def render_sidebar(runtime: Runtime, person: Person | None) -> None:
 def render_person(person: Person | None) -> None:
     """``Signed in as …`` and a way out; without sign-in, who the dashboard serves."""
     if person is not None:
-        name, email = st.columns([3, 2], vertical_alignment="center")
-        name.markdown(f"Signed in as **{plain(person.name)}**", help=plain(person.id))
-        if email.button("Sign out", key=keys.SIGN_OUT, icon=":material/logout:"):
+        st.markdown(f"Signed in as **{plain(person.name)}**", help=plain(person.id))
+        if st.button("Sign out", key=keys.SIGN_OUT, icon=":material/logout:", type="tertiary"):
             st.logout()
+        st.divider()
         return
     if _shared():
         st.warning(
