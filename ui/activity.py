@@ -56,7 +56,8 @@ def what(action: str, details: Mapping[str, Any]) -> str:
         chosen = _targets([details["target"]]) if details.get("target") else None
         return f"chose {chosen} as a comparison's favourite" if chosen else "cleared a favourite"
     if action == Action.LIBRARY_REGISTERED:
-        return f"registered a video at AusyncLab (#{plain(details.get('id'))}){title}"
+        name = _title(details.get("name"))
+        return f"registered a video at AusyncLab (#{plain(details.get('id'))}){name}"
     if action == Action.LIBRARY_DELETED:
         shelf = SHELF_WORDS.get(str(details.get("shelf")), "video")
         return f"deleted the {shelf} {plain(details.get('name') or '')} at AusyncLab"

@@ -259,6 +259,22 @@ def test_deleting_a_library_video_says_it_is_for_everyone_and_records_who(
     )
 
 
+def test_registering_a_library_video_records_who(runtime, sample_video_path):
+    """A video registered from the library page is in the activity list under its name."""
+    at = open_as(ANA, LIBRARY)
+    at.text_input(key=keys.LIBRARY_NEW_URL).input(sample_video_path.as_uri())
+    at.text_input(key=keys.LIBRARY_NEW_NAME).input("Team intro")
+    at.button(key=keys.LIBRARY_NEW_SUBMIT).click().run()
+    assert not at.exception
+    (video,) = client_of(runtime).list_registered_videos()
+    (registered_row,) = runtime.service.team.recent()
+    assert (registered_row.action, registered_row.actor, registered_row.details) == (
+        Action.LIBRARY_REGISTERED,
+        "ana@example.com",
+        {"id": video.id, "name": "Team intro"},
+    )
+
+
 def test_a_favourite_records_who_chose_it(runtime, sample_video_path, sample_audio_path):
     """Marking a comparison's favourite on Compare records the person, and the page says so."""
     inputs = JobInputs(video_path=str(sample_video_path), audio_path=str(sample_audio_path))

@@ -43,8 +43,8 @@ TWINSYNC = ["twinsync", "videotalking"]
         (Action.FAVOURITE, {"target": None}, "cleared a favourite"),
         (
             Action.LIBRARY_REGISTERED,
-            {"id": 31, "name": "intro.mp4"},
-            "registered a video at AusyncLab (#31)",
+            {"id": 31, "name": "intro_*v2*.mp4"},
+            "registered a video at AusyncLab (#31) · “intro_*v2*.mp4”",
         ),
         (
             Action.LIBRARY_DELETED,
