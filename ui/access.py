@@ -95,12 +95,12 @@ def _headers() -> dict[str, str]:
 
 
 def _sharing() -> bool:
+    """``LIPSYNC_SHARE_WITHOUT_SIGN_IN``; a wrong value stops every page with its sentence."""
     try:
         return share_without_sign_in()
     except ConfigurationError as exc:
-        st.error(plain(exc))
-        st.stop()
-        raise
+        sentence = plain(exc)
+        _only(lambda: st.error(sentence), "Lipsync Dashboard")
 
 
 def providers() -> list[str]:

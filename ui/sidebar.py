@@ -59,7 +59,9 @@ def render_person(person: Person | None) -> None:
 
 
 def _shared() -> bool:
+    """The sharing setting; a wrong value is said here (other computers are refused anyway)."""
     try:
         return share_without_sign_in()
-    except ConfigurationError:
+    except ConfigurationError as exc:
+        st.warning(plain(exc), icon=":material/settings:")
         return False

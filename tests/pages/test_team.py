@@ -151,7 +151,9 @@ def test_a_name_from_the_identity_provider_is_plain_text(runtime):
     [
         ("no", "🔒 This computer only: the dashboard has no sign-in."),
         ("yes", "Shared without sign-in: anyone who can reach this dashboard can use it."),
+        ("maybe", "LIPSYNC_SHARE_WITHOUT_SIGN_IN is 'maybe'; use yes (serve other computers"),
     ],
+    ids=["no", "yes", "wrong-value"],
 )
 def test_without_sign_in_the_sidebar_says_whom_the_dashboard_serves(
     runtime, monkeypatch, share, words
