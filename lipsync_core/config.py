@@ -29,6 +29,8 @@ DEFAULT_BASE_URLS = {
 DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
 FETCH_ALLOW = "LIPSYNC_FETCH_ALLOW"
 DATA_DIR = "LIPSYNC_DATA_DIR"
+SHARE_WITHOUT_SIGN_IN = "LIPSYNC_SHARE_WITHOUT_SIGN_IN"
+_YES, _NO = ("yes", "true", "on", "1"), ("no", "false", "off", "0")
 DEFAULT_DATA_DIR = "data"
 # A ``host`` or ``host:port`` entry: a name or IPv4 address, or an IPv6 address in brackets.
 _HOST_ENTRY = re.compile(r"^(?:\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(?::\d{1,5})?$")
@@ -148,6 +150,27 @@ def fetch_settings(
         allow=parse_fetch_allow(values.get(FETCH_ALLOW, "")),
         data_dir=Path(values.get(DATA_DIR, DEFAULT_DATA_DIR)),
     )
+
+
+def share_without_sign_in(
+    environ: Mapping[str, str] | None = None, secrets_path: Path | None = DEFAULT_SECRETS_PATH
+) -> bool:
+    """``LIPSYNC_SHARE_WITHOUT_SIGN_IN``: whether a dashboard without sign-in serves other
+    computers too (default no: only the one it runs on). Read afresh at each call.
+
+    Raises :class:`ConfigurationError` for a value that is neither yes nor no.
+    """
+    values = {
+        **_read_secrets(secrets_path),
+        **_nonempty(os.environ if environ is None else environ),
+    }
+    value = values.get(SHARE_WITHOUT_SIGN_IN, "no").strip().lower()
+    if value not in _YES + _NO:
+        raise ConfigurationError(
+            f"{SHARE_WITHOUT_SIGN_IN} is {value!r}; use yes (serve other computers without "
+            "sign-in) or no."
+        )
+    return value in _YES
 
 
 def parse_fetch_allow(value: str) -> tuple[str, ...]:

@@ -62,6 +62,7 @@ from lipsync_core.submission import (
     measured,
     sends_video,
 )
+from lipsync_core.team import Team
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ class JobService:
         self._runner = FlowRunner(store, self._clients, settings, self.policy, clock)
         self.callback_url = callback_url
         self._quality = QualityJobs(store, self._runner.owner, clock)
+        self.team = Team(store.engine, clock=clock)  # the activity list and team settings
 
     @classmethod
     def from_settings(
@@ -157,14 +159,17 @@ class JobService:
         title: str | None = None,
         idempotency_key: str | None = None,
         twinsync_price: TwinSyncPrice | None = None,
+        actor: str | None = None,
     ) -> Job:
         """Send one job; the same ``idempotency_key`` again returns that job, sending nothing.
 
-        ``twinsync_price``: the user's own TwinSync price, for the job's cost estimate.
+        ``twinsync_price``: the team's TwinSync price, for the job's cost estimate; ``actor``:
+        the signed-in person sending it (``None`` without sign-in).
         """
         return self._submit(
-            [(provider, model)], inputs, options, title, idempotency_key, price=twinsync_price
-        )[0]
+            [(provider, model)], inputs, options, title, idempotency_key, price=twinsync_price,
+            actor=actor,
+        )[0]  # fmt: skip
 
     def submit_group(
         self,
@@ -175,11 +180,13 @@ class JobService:
         title: str | None = None,
         idempotency_key: str | None = None,
         twinsync_price: TwinSyncPrice | None = None,
+        actor: str | None = None,
     ) -> list[Job]:
         """Send the same input to several providers/models as one comparison group."""
         return self._submit(
-            targets, inputs, options, title, idempotency_key, group=True, price=twinsync_price
-        )
+            targets, inputs, options, title, idempotency_key, group=True, price=twinsync_price,
+            actor=actor,
+        )  # fmt: skip
 
     def choose_face(
         self,
@@ -219,7 +226,9 @@ class JobService:
         self._runner.create_kling_task(saved)
         return self._job(job_id)
 
-    def retry(self, job_id: str, *, idempotency_key: str | None = None) -> Job:
+    def retry(
+        self, job_id: str, *, idempotency_key: str | None = None, actor: str | None = None
+    ) -> Job:
         """Submit again: a new job with the same inputs and options, in no comparison group (the
         old group compared what was sent together; a re-send is a new comparison of its own).
 
@@ -234,11 +243,17 @@ class JobService:
         key = idempotency_key or f"retry:{old.id}"
         return self._submit(
             [(old.provider, old.model)], inputs, options, old.title, key, price=price_of(old),
+            actor=actor, again_of=old.id,
         )[0]  # fmt: skip
 
-    def remove(self, job_id: str) -> bool:
-        """Remove a job from the history (a job still running at its provider keeps running)."""
-        return self.store.delete(job_id)
+    def remove(self, job_id: str, *, actor: str | None = None) -> bool:
+        """Remove a job from the history, for everyone (a job still running at its provider
+        keeps running); ``actor`` is recorded in the activity list."""
+        job = self.store.get(job_id)
+        removed = self.store.delete(job_id)
+        if removed and job is not None:
+            self.team.removed(actor, job)
+        return removed
 
     def record_callback(self, job_id: str, payload: Mapping[str, Any]) -> Job | None:
         """Take an AusyncLab callback for one job (the receiver checked the job's secret).
@@ -280,8 +295,12 @@ class JobService:
         jobs = self.store.list_jobs(JobFilter(group_id=group_id), limit=100)
         return self.store.get_group(group_id), jobs
 
-    def set_favourite(self, group_id: str, job_id: str | None) -> bool:
-        return self.store.set_favourite(group_id, job_id)
+    def set_favourite(self, group_id: str, job_id: str | None, *, actor: str | None = None) -> bool:
+        """Mark a comparison's favourite (``None`` clears it), saying who and when."""
+        saved = self.store.set_favourite(group_id, job_id, by=actor, at=self._clock())
+        if saved:
+            self.team.favourite(actor, group_id, self.store.get(job_id) if job_id else None)
+        return saved
 
     # -- refreshing -----------------------------------------------------------------------------
 
@@ -339,6 +358,8 @@ class JobService:
         group: bool = False,
         group_id: str | None = None,
         price: TwinSyncPrice | None = None,
+        actor: str | None = None,
+        again_of: str | None = None,
     ) -> list[Job]:
         if not targets:
             raise SubmissionError("Choose at least one provider.")
@@ -352,21 +373,25 @@ class JobService:
             check_target(provider, model, inputs, on=on, sandbox=sandbox, settings=self.settings)
         now = self._clock()
         if group:
-            group_id = self.store.insert_group(uuid.uuid4().hex, idempotency_key=key).id
+            group_id = self.store.insert_group(
+                uuid.uuid4().hex, idempotency_key=key, created_by=actor
+            ).id
         inputs = self._measured(inputs, video=any(sends_video(p, inputs) for p, _ in targets))
         recorded = [
             self.store.insert(
                 intended_job(
                     p, m, *self._reusing(p, m, inputs, options or JobOptions()), title=title,
                     key=key, group_id=group_id, now=now, sandbox=self._is_sandbox(p),
-                    submit_grace=self.policy.submit_grace, price=price,
+                    submit_grace=self.policy.submit_grace, price=price, sent_by=actor,
                 )
             )
             for p, m in targets
         ]  # fmt: skip
-        for job, created in recorded:
-            if created:
-                self._runner.start(job)
+        created = [job for job, new in recorded if new]
+        if created:
+            self.team.sent(actor, created, group_id=group_id if group else None, again_of=again_of)
+        for job in created:
+            self._runner.start(job)
         return self.store.get_many([job.id for job, _ in recorded]) or [j for j, _ in recorded]
 
     def _reusing(

@@ -1,10 +1,11 @@
 """The one check before money is spent: what a send will cost, in words, and whether to ask.
 
 Every path that spends (Submit, sending the same again, Submit again on a card, the library's
-Generate) computes a :class:`Spend` here and shows its words; above the person's limits (a total
-in their currency, or a number of AusyncLab credits, because credits often have no price in the
-currency) it asks before sending. An unknown cost always asks: nobody confirms what they were
-not shown.
+Generate) computes a :class:`Spend` here (with the team's settings, see
+:meth:`lipsync_core.team.TeamSettings.check`) and shows its words; above the team's limits (a
+total in the team's currency, or a number of AusyncLab credits, because credits often have no
+price in the currency) it asks before sending. An unknown cost always asks: nobody confirms what
+they were not shown.
 """
 
 from __future__ import annotations
@@ -68,13 +69,13 @@ def reasons(estimates: Sequence[CostEstimate], total: Total, limits: SpendLimits
     found = []
     if total.amount > limits.currency_limit:
         found.append(
-            f"The total, {total.currency} {total.amount:,.2f}, is above your limit of "
+            f"The total, {total.currency} {total.amount:,.2f}, is above the team's limit of "
             f"{total.currency} {limits.currency_limit:,.2f}."
         )
     credits = sum(e.amount or 0.0 for e in estimates if e.unit == "credits")
     if credits > limits.credit_limit:
         found.append(
-            f"It uses {credits:,.0f} AusyncLab credits, above your limit of "
+            f"It uses {credits:,.0f} AusyncLab credits, above the team's limit of "
             f"{limits.credit_limit:,.0f} credits."
         )
     return found

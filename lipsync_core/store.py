@@ -77,6 +77,7 @@ class JobFilter:
     since: datetime | None = None
     until: datetime | None = None
     group_id: str | None = None
+    sent_by: str | None = None  # only the jobs this person sent
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,9 @@ class ComparisonGroup:
     created_at: datetime
     favourite_job_id: str | None = None
     idempotency_key: str | None = None
+    created_by: str | None = None
+    favourite_by: str | None = None
+    favourite_at: datetime | None = None
 
 
 class JobStore:
@@ -389,6 +393,7 @@ class JobStore:
         *,
         idempotency_key: str | None = None,
         created_at: datetime | None = None,
+        created_by: str | None = None,
     ) -> ComparisonGroup:
         """Create a comparison group; with a key already used, the existing group instead."""
         row = {
@@ -396,6 +401,9 @@ class JobStore:
             "created_at": naive(created_at or utc_now()),
             "favourite_job_id": None,
             "idempotency_key": idempotency_key,
+            "created_by": created_by,
+            "favourite_by": None,
+            "favourite_at": None,
         }
         try:
             with self.engine.begin() as connection:
@@ -410,12 +418,22 @@ class JobStore:
     def get_group(self, group_id: str) -> ComparisonGroup | None:
         return self._group_where(comparison_groups.c.id == group_id)
 
-    def set_favourite(self, group_id: str, job_id: str | None) -> bool:
+    def set_favourite(
+        self,
+        group_id: str,
+        job_id: str | None,
+        *,
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> bool:
+        """Mark (or with ``None`` clear) a group's favourite, saying who did and when."""
         with self.engine.begin() as connection:
             statement = (
                 comparison_groups.update()
                 .where(comparison_groups.c.id == group_id)
-                .values(favourite_job_id=job_id)
+                .values(
+                    favourite_job_id=job_id, favourite_by=by, favourite_at=naive(at or utc_now())
+                )
             )
             return connection.execute(statement).rowcount == 1
 
@@ -467,6 +485,7 @@ def _damaged(row: RowMapping, reason: str) -> DamagedJob:
         model=str(row["model"]),
         provider_job_id=row["provider_job_id"],
         group_id=row["group_id"],
+        sent_by=row["sent_by"],
         state=JobState.FAILED,
         stage=None,
         sandbox=bool(row["sandbox"]),
@@ -489,6 +508,8 @@ def _filtered(statement: Any, filters: JobFilter) -> Any:
         statement = statement.where(jobs.c.created_at < naive(filters.until))
     if filters.group_id is not None:
         statement = statement.where(jobs.c.group_id == filters.group_id)
+    if filters.sent_by is not None:
+        statement = statement.where(jobs.c.sent_by == filters.sent_by)
     return statement
 
 
@@ -521,6 +542,9 @@ def _group(row: dict[str, Any]) -> ComparisonGroup:
         created_at=row["created_at"].replace(tzinfo=UTC),
         favourite_job_id=row["favourite_job_id"],
         idempotency_key=row["idempotency_key"],
+        created_by=row["created_by"],
+        favourite_by=row["favourite_by"],
+        favourite_at=row["favourite_at"].replace(tzinfo=UTC) if row["favourite_at"] else None,
     )
 
 

@@ -74,14 +74,16 @@ def intended_job(
     sandbox: bool,
     submit_grace: float,
     price: TwinSyncPrice | None = None,
+    sent_by: str | None = None,
 ) -> Job:
     """The job recorded before its provider is called; recovered after ``submit_grace`` s if
-    its first call's answer is never saved."""
+    its first call's answer is never saved. ``sent_by``: the signed-in person, if any."""
     return Job(
         id=uuid.uuid4().hex,
         provider=provider,
         model=model,
         title=title,
+        sent_by=sent_by,
         group_id=group_id,
         inputs=inputs,
         options=options.model_copy(deep=True),

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import keys
+from ui.access import require_access
 from ui.compare.blind import render_blind_test
 from ui.compare.groups import render_groups
 from ui.compare.prices import render_prices
@@ -10,6 +11,7 @@ from ui.compare.stats import WINDOWS, comparisons, period_of, render_stats
 from ui.runtime import runtime_or_stop
 from ui.timezones import local_time
 
+require_access()  # also when Streamlit runs this file alone
 runtime = runtime_or_stop()
 st.title("Compare providers")
 prices, measured, side_by_side, blind = st.tabs(
@@ -17,7 +19,7 @@ prices, measured, side_by_side, blind = st.tabs(
 )
 
 with prices:
-    settings = render_prices()
+    settings = render_prices(runtime)
 
 with measured:
     window = st.selectbox("Period", list(WINDOWS), index=1, key=keys.COMPARE_WINDOW)

@@ -3,10 +3,12 @@
 import streamlit as st
 
 from lipsync_core.config import Connection
+from ui.access import require_access
 from ui.library.client import NO_KEY_HELP, ausynclab_client
 from ui.library.view import render_library
 from ui.runtime import runtime_or_stop
 
+require_access()  # also when Streamlit runs this file alone
 runtime = runtime_or_stop()
 st.title("AusyncLab library")
 

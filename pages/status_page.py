@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.access import require_access
 from ui.card_actions import render_dialogs, show_message
 from ui.cards import render_cards
 from ui.runtime import get_runtime
@@ -9,6 +10,7 @@ from ui.status.filters import current_page, render_filters, render_pagination
 from ui.status.live import announce_finished, render_summary, watch_for_jobs
 from ui.timezones import viewer_timezone
 
+require_access()  # also when Streamlit runs this file alone
 runtime = get_runtime()
 st.title("Status")
 show_message()

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import keys
+from ui.access import require_access
 from ui.face_choice import render_face_choice
 from ui.runtime import get_runtime
 from ui.submit.cost import render_cost
@@ -17,6 +18,7 @@ from ui.submit.preflight import (
 )
 from ui.submit.send import Submission, render_send, render_sent, sent_jobs
 
+require_access()  # also when Streamlit runs this file alone
 runtime = get_runtime()
 st.title("Submit a lip-sync job")
 if not runtime.available_providers():
@@ -50,7 +52,7 @@ else:
     st.info("Choose a provider above, or several to compare them on the same media.")
 
 sendable = tuple(check.target for check in checks if not check.blocked)
-cost = render_cost(sendable, inputs.audio_duration)
+cost = render_cost(runtime, sendable, inputs.audio_duration)
 submission = Submission(sendable, inputs, ausynclab.options, title, cost.twinsync_price)
 render_send(runtime, submission, cost, ready=bool(sendable) and ausynclab.missing is None)
 

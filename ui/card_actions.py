@@ -1,7 +1,8 @@
 """A card's buttons: download the result, submit again, remove from the history.
 
 Submit again shows its cost and asks first, through the shared cost check (``ui.spend``);
-removal asks first too. Both dialogs are opened from session state at page level (the page calls
+removal asks first too, and says it removes the job for the whole team. Both record who did it.
+Both dialogs are opened from session state at page level (the page calls
 :func:`render_dialogs`), so the question survives reruns and a test can reach it. Results of
 actions are kept as one message in session state and shown at the top of the page's next run.
 """
@@ -17,6 +18,7 @@ from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.model import Job
 from ui import keys, spend
 from ui.labels import target_label
+from ui.people import actor, signed_in, who
 from ui.plain import plain
 from ui.runtime import Runtime
 
@@ -77,7 +79,7 @@ def _confirm_retry(runtime: Runtime, job_id: str) -> None:
         spend.forget()
         return
     label = target_label(job.provider, job.model)
-    cost = spend.spend_for([(job.provider, job.model)], job.inputs.audio_duration)
+    cost = spend.spend_for(runtime, [(job.provider, job.model)], job.inputs.audio_duration)
     what = f"Send this {label} job again, as a new job of its own?"
     if spend.confirmation(retry_action(job.id), cost, what, yes="Yes, send it again"):
         submit_again(runtime, job.id)
@@ -87,7 +89,7 @@ def _confirm_retry(runtime: Runtime, job_id: str) -> None:
 def submit_again(runtime: Runtime, job_id: str) -> None:
     """A new job with the same inputs; clicking twice makes one (the core keys it by the old)."""
     try:
-        job = runtime.service.retry(job_id)
+        job = runtime.service.retry(job_id, actor=actor())
     except LipsyncError as exc:
         _tell("error", str(exc))
         return
@@ -106,16 +108,22 @@ def _forget_removal() -> None:
 @st.dialog("Remove from the history?", on_dismiss=_forget_removal)
 def removal_dialog(runtime: Runtime, job: Job) -> None:
     label = target_label(job.provider, job.model)
-    st.write(f"The card of this {label} job and its record will be removed from the history.")
+    st.write(
+        f"The card of this {label} job and its record will be removed from the history for the "
+        "whole team: nobody will see it any more."
+    )
+    if job.sent_by is not None:
+        me = signed_in()
+        st.caption(f"Sent by {plain(who(job.sent_by, me.id if me else None))}.")
     if not job.is_final:
         st.warning(
             f"The job is not finished: it keeps running at {job.provider_name} (and may "
             "still cost), but this app will stop following it."
         )
     yes, no = st.columns(2)
-    if yes.button("Remove", key=keys.STATUS_REMOVE_YES, type="primary"):
-        runtime.service.remove(job.id)
-        _tell("success", f"The {label} job was removed from the history.")
+    if yes.button("Remove for everyone", key=keys.STATUS_REMOVE_YES, type="primary"):
+        runtime.service.remove(job.id, actor=actor())
+        _tell("success", f"The {label} job was removed from the history, for everyone.")
         _forget_removal()
         st.rerun()
     if no.button("Keep it", key=keys.STATUS_REMOVE_NO):

@@ -22,6 +22,7 @@ from ui import browser_media
 from ui.card_actions import render_actions
 from ui.face_choice import render_face_choice
 from ui.labels import and_list, target_label
+from ui.people import signed_in, who
 from ui.plain import plain
 from ui.quality import quality_line
 from ui.runtime import Runtime
@@ -113,6 +114,7 @@ def card_body(runtime: Runtime, job: Job, tz: tzinfo) -> None:
         if job.sandbox:
             st.badge("Sandbox", color="violet", icon=":material/science:")
     st.caption(_times(job, tz))
+    _sender(job)
     if not job.is_final and job.stage is not None and job.state is not JobState.NEEDS_INPUT:
         st.caption(f"Now: {job.stage.value}")
     _media(job)
@@ -132,7 +134,15 @@ def damaged_body(job: Job, tz: tzinfo) -> None:
     st.markdown(f"**{target_label(job.provider, job.model)}**")
     st.badge("Damaged record", color="red", icon=":material/report:")
     st.caption("Sent " + job.created_at.astimezone(tz).strftime("%d %b %Y, %H:%M"))
+    _sender(job)
     st.error(job.error or "")
+
+
+def _sender(job: Job) -> None:
+    """``Sent by …`` when someone signed in sent it (nothing on a dashboard without sign-in)."""
+    if job.sent_by is not None:
+        me = signed_in()
+        st.caption(f"Sent by {plain(who(job.sent_by, me.id if me else None))}")
 
 
 def _times(job: Job, tz: tzinfo) -> str:

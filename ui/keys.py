@@ -2,14 +2,16 @@
 
 # -- app frame ------------------------------------------------------------------------------------
 NONCE = "session_nonce"  # per-browser-session salt for idempotency keys
+SIGN_IN = "sign_in"  # prefix: the sign-in screen's button per provider (ui/access.py)
+SIGN_OUT = "sign_out"  # the sidebar's "Sign out"
 
-# -- conversion rates: one value for the submit and compare pages (ui/rates.py) -------------------
-# The PriceSettings last set on either page (currency, PTC and credit rates, TwinSync price):
-# the one value both pages read and write. Each page's rate widgets are filled from it.
-RATES = "rates"
+# -- the team's prices and limits (ui/team_settings.py; saved in the database, not here) ---------
+SETTINGS_PENDING = "settings_pending"  # the PendingSave waiting for its confirmation dialog
+SETTINGS_MESSAGE = "settings_message"  # (page, kind, sentence) after a save, shown once
+SETTINGS_YES = "settings_yes"
+SETTINGS_NO = "settings_no"
 
 # -- the cost check before any spending (ui/spend.py) ------------------------------------------
-SPEND_LIMITS = "spend_limits"  # the SpendLimits set on the Submit page, read by every page
 SPEND_ASKING = "spend_asking"  # the action (a key) whose cost dialog is open
 SPEND_CONFIRMED = "spend_confirmed"  # the action the person confirmed: send it on this run
 SPEND_YES = "spend_yes"
@@ -27,13 +29,15 @@ SUBMIT_TITLE = "submit_title"
 SUBMIT_SYNC_MODE = "submit_sync_mode"
 SUBMIT_PRIME_ROUTE = "submit_prime_route"  # register / direct (v2) / a registered video
 SUBMIT_REGISTERED_VIDEO = "submit_registered_video"
-# The rates editor's widgets on this page (their value is kept in RATES).
+# The team settings editor's widgets on this page (filled from the team's saved values).
 SUBMIT_CURRENCY = "submit_currency"
 SUBMIT_PTC_RATE = "submit_ptc_rate"  # the price of one 302.ai PTC in the currency
 SUBMIT_CREDIT_RATE = "submit_credit_rate"  # the price of one AusyncLab credit
-SUBMIT_TWINSYNC_PRICE = "submit_twinsync_price"  # the user's TwinSync price per audio second
+SUBMIT_TWINSYNC_PRICE = "submit_twinsync_price"  # the team's TwinSync price per audio second
 SUBMIT_THRESHOLD = "submit_threshold"  # confirm above this total, in the currency
 SUBMIT_CREDIT_THRESHOLD = "submit_credit_threshold"  # confirm above this many AusyncLab credits
+SUBMIT_SETTINGS_SAVE = "submit_settings_save"  # the editor's "Save for the whole team"
+SUBMIT_SETTINGS_BASE = "submit_settings_base"  # (version, values) the widgets were filled from
 SUBMIT_BUTTON = "submit_button"
 SUBMIT_SENT = "submit_sent"  # (submission key, job ids) of the last submission
 SUBMIT_AGAIN = "submit_again"  # "send the same again as new jobs": a new nonce
@@ -52,6 +56,7 @@ def face_choice(job_id: str, part: str) -> str:
 # -- status page ----------------------------------------------------------------------------------
 STATUS_PROVIDERS = "status_providers"
 STATUS_STATES = "status_states"
+STATUS_WHOSE = "status_whose"  # mine or everyone's (with sign-in only)
 STATUS_SINCE = "status_since"
 STATUS_UNTIL = "status_until"
 STATUS_PAGE_SIZE = "status_page_size"
@@ -69,12 +74,14 @@ def card_action(job_id: str, action: str) -> str:
 
 
 # -- compare page ---------------------------------------------------------------------------------
-# The rates editor's widgets on this page (their value is kept in RATES).
+# The team settings editor's widgets on this page (filled from the team's saved values).
 COMPARE_CURRENCY = "compare_currency"
 COMPARE_PTC_RATE = "compare_ptc_rate"  # the price of one 302.ai PTC in the currency
 COMPARE_CREDIT_RATE = "compare_credit_rate"  # the price of one AusyncLab credit
-COMPARE_TWINSYNC_PRICE = "compare_twinsync_price"  # the user's TwinSync price per audio second
-COMPARE_RATES_RESET = "compare_rates_reset"
+COMPARE_TWINSYNC_PRICE = "compare_twinsync_price"  # the team's TwinSync price per audio second
+COMPARE_SETTINGS_SAVE = "compare_settings_save"  # the editor's "Save for the whole team"
+COMPARE_SETTINGS_BASE = "compare_settings_base"  # (version, values) the widgets were filled from
+COMPARE_RATES_RESET = "compare_rates_reset"  # fills the editor with the defaults
 COMPARE_DURATION = "compare_duration"  # "estimate for my file": seconds typed in
 COMPARE_FILE = "compare_file"  # "estimate for my file": the uploaded file
 COMPARE_FILE_SECONDS = "compare_file_seconds"  # probed lengths by upload id

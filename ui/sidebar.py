@@ -1,12 +1,18 @@
-"""The sidebar: each provider's connection in plain words, and the sandbox badge."""
+"""The sidebar: who is signed in (and signing out), or that this dashboard has no sign-in;
+each provider's connection in plain words, the sandbox badge, and the team's recent activity."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from lipsync_core.config import PROVIDERS, Connection
-from lipsync_core.errors import provider_display_name
+from lipsync_core.config import PROVIDERS, Connection, share_without_sign_in
+from lipsync_core.errors import ConfigurationError, provider_display_name
+from ui import keys
+from ui.activity import render_activity
+from ui.people import Person
+from ui.plain import plain
 from ui.runtime import Runtime
+from ui.timezones import viewer_timezone
 
 CONNECTION_WORDS = {
     Connection.LIVE: ("🟢", "Live", "API key set: jobs are real and cost money."),
@@ -15,8 +21,9 @@ CONNECTION_WORDS = {
 }
 
 
-def render_sidebar(runtime: Runtime) -> None:
+def render_sidebar(runtime: Runtime, person: Person | None) -> None:
     with st.sidebar:
+        render_person(person)
         st.subheader("Connections")
         for provider in PROVIDERS:
             icon, word, help_text = CONNECTION_WORDS[runtime.connection(provider)]
@@ -27,3 +34,34 @@ def render_sidebar(runtime: Runtime) -> None:
                 "emulator. Outputs are real videos, but no lip movement is generated.",
                 icon="🧪",
             )
+        render_activity(runtime, viewer_timezone())
+
+
+def render_person(person: Person | None) -> None:
+    """``Signed in as …`` and a way out; without sign-in, who the dashboard serves."""
+    if person is not None:
+        st.markdown(f"Signed in as **{plain(person.name)}**", help=plain(person.id))
+        if st.button("Sign out", key=keys.SIGN_OUT, icon=":material/logout:", type="tertiary"):
+            st.logout()
+        st.divider()
+        return
+    if _shared():
+        st.warning(
+            "Shared without sign-in: anyone who can reach this dashboard can use it.",
+            icon=":material/lock_open:",
+        )
+    else:
+        st.caption(
+            "🔒 This computer only: the dashboard has no sign-in. To share it with your team, "
+            "set up sign-in (see Sign-in in the README)."
+        )
+    st.divider()
+
+
+def _shared() -> bool:
+    """The sharing setting; a wrong value is said here (other computers are refused anyway)."""
+    try:
+        return share_without_sign_in()
+    except ConfigurationError as exc:
+        st.warning(plain(exc), icon=":material/settings:")
+        return False

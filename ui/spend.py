@@ -1,8 +1,9 @@
 """Asking before money is spent, the same way on every page (the core's check, one dialog).
 
 Every path that spends — Submit, sending the same again, a card's Submit again, the library's
-Generate — computes the core's :func:`~lipsync_core.spending.check_spend` with the person's rates
-and limits, shows the cost, and opens :func:`confirmation`'s dialog when the cost asks for it.
+Generate — computes the core's cost check with the team's prices and limits (saved in the
+database, :mod:`ui.team_settings`), shows the cost, and opens :func:`confirmation`'s dialog when
+the cost asks for it.
 The dialog is opened from session state (``SPEND_ASKING`` names the action), so it survives
 reruns, opens at page level (a dialog inside a self-refreshing fragment would be lost), and a
 test can reach it.
@@ -14,27 +15,17 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from lipsync_core.spending import Spend, SpendLimits, check_spend
+from lipsync_core.spending import Spend
 from ui import keys
-from ui.rates import saved
+from ui.runtime import Runtime
+from ui.team_settings import team_settings
 
 
-def limits() -> SpendLimits:
-    """The limits above which sending asks first (set on the Submit page)."""
-    return st.session_state.get(keys.SPEND_LIMITS, SpendLimits())
-
-
-def remember_limits(chosen: SpendLimits) -> None:
-    st.session_state[keys.SPEND_LIMITS] = chosen
-
-
-def spend_for(targets: Sequence[tuple[str, str]], audio_seconds: float | None) -> Spend:
-    """What sending one job per target for this audio costs, with this person's prices."""
-    prices = saved()
-    return check_spend(
-        targets, audio_seconds, prices.rates,
-        twinsync_per_second=prices.twinsync_per_second, limits=limits(),
-    )  # fmt: skip
+def spend_for(
+    runtime: Runtime, targets: Sequence[tuple[str, str]], audio_seconds: float | None
+) -> Spend:
+    """What sending one job per target for this audio costs, at the team's prices."""
+    return team_settings(runtime).check(targets, audio_seconds)
 
 
 def ask(action: str) -> None:

@@ -2,7 +2,9 @@
 folder, on the sandbox, and Debian's Chromium driven by Playwright (never a downloaded browser).
 
 The app always runs with ``LIPSYNC_SANDBOX=on``, so no key in the environment or in a developer's
-``.streamlit/secrets.toml`` can make a test spend money, and with its own SQLite file.
+``.streamlit/secrets.toml`` can make a test spend money, and with its own SQLite file. Streamlit
+reads its secrets (``[auth]`` for sign-in) only from the test's own file, none unless a test
+gives one, so a developer's sign-in set-up never changes what a test sees.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,23 +85,35 @@ def app_environment(data_dir: Path) -> dict[str, str]:
         LIPSYNC_DATABASE_URL=f"sqlite:///{data_dir / 'lipsync.db'}",
         LIPSYNC_SANDBOX_JOB_SECONDS=SANDBOX_JOB_SECONDS,
         LIPSYNC_PUBLIC_BASE_URL="",
+        LIPSYNC_SHARE_WITHOUT_SIGN_IN="no",
     )
     return env
 
 
-def start_app(data_dir: Path, log: Path) -> RunningApp:
-    """Start the dashboard and wait until Streamlit says it is healthy."""
-    port = free_port()
+def start_app(
+    data_dir: Path,
+    log: Path,
+    *,
+    args: Sequence[str] = (),
+    environ: Mapping[str, str] | None = None,
+    port: int | None = None,
+    secrets_file: Path | None = None,
+) -> RunningApp:
+    """Start the dashboard and wait until Streamlit says it is healthy; ``args`` are more
+    ``streamlit run`` options, ``environ`` more (or other) environment variables,
+    ``secrets_file`` Streamlit's secrets (by default none: no sign-in)."""
+    port = port or free_port()
+    secrets_file = secrets_file or log.with_name("no-secrets.toml")
     command = [
         sys.executable, "-m", "ui.serve",
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.headless", "true", "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
+        "--browser.gatherUsageStats", "false", "--secrets.files", str(secrets_file), *args,
     ]  # fmt: skip
+    env = {**app_environment(data_dir), **(environ or {})}
     with log.open("ab") as out:
         process = subprocess.Popen(
-            command, cwd=REPO, env=app_environment(data_dir), stdout=out, stderr=out,
-            start_new_session=True,
+            command, cwd=REPO, env=env, stdout=out, stderr=out, start_new_session=True,
         )  # fmt: skip
     app = RunningApp(process, f"http://127.0.0.1:{port}", data_dir, log)
     deadline = time.monotonic() + START_SECONDS

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from lipsync_core.config import PROVIDERS
 from lipsync_core.refresher import stop_shared_refresher
+from ui import keys
 from ui.runtime import Runtime, get_runtime
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,3 +70,16 @@ def app(runtime: Runtime) -> AppTest:
 def read(markdown: str) -> str:
     """What a person reads in an element: Markdown escapes and invisible joiners removed."""
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+def save_team_settings(at: AppTest, save: str, values: dict[str, str | float | None]) -> AppTest:
+    """Type ``values`` (widget key -> value) into a page's team settings editor, press its
+    ``save`` button and confirm "for everyone" in the dialog."""
+    for key, value in values.items():
+        widget = at.text_input(key=key) if isinstance(value, str) else at.number_input(key=key)
+        widget.set_value(value)
+    at.button(key=save).click().run()
+    assert not at.exception
+    at.button(key=keys.SETTINGS_YES).click().run()
+    assert not at.exception
+    return at

@@ -26,7 +26,7 @@ from tests.core.test_stats import KLING as STATS_KLING
 from tests.core.test_stats import PRIME as STATS_PRIME
 from tests.core.test_stats import TWINSYNC as STATS_TWINSYNC
 from tests.core.test_stats import make_job, measure
-from tests.pages.conftest import APP, APP_TIMEOUT, read
+from tests.pages.conftest import APP, APP_TIMEOUT, read, save_team_settings
 from tests.pages.test_submit import KLING, PRIME, choose, texts, use_samples
 from ui import keys
 from ui.cards import cost_line
@@ -100,20 +100,24 @@ def test_the_chart_says_which_prices_need_a_rate(runtime):
         "Not on the chart: AusyncLab · prime — set the price of 1 AusyncLab credit in USD above.",
         "Not on the chart: AusyncLab · nova — set the price of 1 AusyncLab credit in USD above.",
         "Not on the chart: TwinSync · videotalking — no published price; "
-        "set your TwinSync price per second above.",
+        "set the TwinSync price per second above.",
     ]
-    app.number_input(key=keys.COMPARE_CREDIT_RATE).set_value(0.001)
-    app.number_input(key=keys.COMPARE_TWINSYNC_PRICE).set_value(0.02).run()
-    assert not app.exception
+    save_team_settings(
+        app, keys.COMPARE_SETTINGS_SAVE,
+        {keys.COMPARE_CREDIT_RATE: 0.001, keys.COMPARE_TWINSYNC_PRICE: 0.02},
+    )  # fmt: skip
     assert not [c.value for c in app.caption if c.value.startswith("Not on the chart")]
 
 
 def test_a_wrong_currency_is_a_plain_sentence(runtime):
     """A currency that is not a three-letter code is refused in words, not a traceback."""
     app = open_compare()
-    app.text_input(key=keys.COMPARE_CURRENCY).input("E1").run()
+    app.text_input(key=keys.COMPARE_CURRENCY).input("E1")
+    app.button(key=keys.COMPARE_SETTINGS_SAVE).click().run()
     assert not app.exception
     assert app.error[0].value == "The currency must be a three-letter code such as USD, EUR or VND."
+    assert keys.SETTINGS_PENDING not in app.session_state
+    assert runtime.service.team.settings().version == 0
 
 
 @pytest.mark.parametrize(
@@ -128,9 +132,10 @@ def test_a_wrong_currency_is_a_plain_sentence(runtime):
 def test_estimate_for_a_typed_length(runtime, model, cost, in_eur):
     """A typed length is priced at every provider, in its unit and in the chosen currency."""
     app = open_compare()
-    app.text_input(key=keys.COMPARE_CURRENCY).input("EUR")
-    app.number_input(key=keys.COMPARE_PTC_RATE).set_value(0.9)
-    app.number_input(key=keys.COMPARE_CREDIT_RATE).set_value(0.002)
+    save_team_settings(
+        app, keys.COMPARE_SETTINGS_SAVE,
+        {keys.COMPARE_CURRENCY: "EUR", keys.COMPARE_PTC_RATE: 0.9, keys.COMPARE_CREDIT_RATE: 0.002},
+    )  # fmt: skip
     app.number_input(key=keys.COMPARE_DURATION).set_value(12.5).run()
     assert not app.exception
     row = app.dataframe[-1].value.set_index("Model").loc[model]
@@ -158,9 +163,9 @@ def test_estimate_for_an_uploaded_file_uses_its_measured_length(runtime, sample_
 
 
 def test_rates_are_kept_when_coming_back_to_the_page(runtime):
-    """A rate typed in survives a visit to another page."""
+    """A rate saved for the team is what the page shows after a visit to another page."""
     app = open_compare()
-    app.number_input(key=keys.COMPARE_CREDIT_RATE).set_value(0.004).run()
+    save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_CREDIT_RATE: 0.004})
     app.switch_page("pages/library_page.py").run()
     app.switch_page(PAGE).run()
     assert not app.exception
@@ -170,15 +175,16 @@ def test_rates_are_kept_when_coming_back_to_the_page(runtime):
 def test_rates_set_on_one_page_are_the_rates_of_the_other(app, runtime):
     """The currency and prices are set once: what Submit was given, Compare shows, and back."""
     choose(use_samples(app), KLING)
-    app.text_input(key=keys.SUBMIT_CURRENCY).input("EUR")
-    app.number_input(key=keys.SUBMIT_PTC_RATE).set_value(0.9).run()
+    save_team_settings(
+        app, keys.SUBMIT_SETTINGS_SAVE, {keys.SUBMIT_CURRENCY: "EUR", keys.SUBMIT_PTC_RATE: 0.9}
+    )
     assert "| Kling | 0.077 PTC | 0.0693 |" in next(t for t in texts(app) if t.startswith("|"))
     app.switch_page(PAGE).run()
     assert not app.exception
     assert app.text_input(key=keys.COMPARE_CURRENCY).value == "EUR"
     assert app.number_input(key=keys.COMPARE_PTC_RATE).value == 0.9
     assert "**Cost of one job by length of audio (EUR)**" in [m.value for m in app.markdown]
-    app.number_input(key=keys.COMPARE_CREDIT_RATE).set_value(0.002).run()
+    save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_CREDIT_RATE: 0.002})
     app.switch_page("pages/submit_page.py").run()
     choose(app, PRIME)
     assert not app.exception
@@ -219,8 +225,7 @@ def test_cost_per_output_second_is_converted_with_the_rates(runtime, history):
     nova = next(job for job in history if job.provider == "ausynclab")
     per_second = nova.cost_used.amount / nova.inputs.audio_duration
     app = open_compare()
-    app.number_input(key=keys.COMPARE_CREDIT_RATE).set_value(0.001).run()
-    assert not app.exception
+    save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_CREDIT_RATE: 0.001})
     stats = app.dataframe[-1].value.set_index("provider")
     assert stats.loc["AusyncLab", "cost_per_output_second"] == pytest.approx(per_second)
     assert stats.loc["AusyncLab", CURRENCY_COLUMN] == pytest.approx(per_second * 0.001)

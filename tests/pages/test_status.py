@@ -229,7 +229,7 @@ def test_submit_again_on_nova_says_the_credits_and_cancel_sends_nothing(app, run
     app.button(key=keys.card_action(old.id, "again")).click().run()
     assert not app.exception
     assert any("credits" in t.value for t in app.text)
-    assert any("AusyncLab credits, above your limit" in w.value for w in app.warning)
+    assert any("AusyncLab credits, above the team's limit" in w.value for w in app.warning)
     app.button(key=keys.SPEND_NO).click().run()
     assert not app.exception
     assert keys.SPEND_ASKING not in app.session_state
@@ -243,7 +243,7 @@ def test_remove_asks_first_and_keep_it_keeps_the_job(app, history):
     newest = history[-1]
     app.button(key=keys.card_action(newest.id, "remove")).click().run()
     assert app.session_state[keys.STATUS_REMOVING] == newest.id
-    assert app.button(key=keys.STATUS_REMOVE_YES).label == "Remove"
+    assert app.button(key=keys.STATUS_REMOVE_YES).label == "Remove for everyone"
     app.button(key=keys.STATUS_REMOVE_NO).click().run()
     assert not app.exception
     assert keys.STATUS_REMOVING not in app.session_state
@@ -258,5 +258,7 @@ def test_remove_confirmed_takes_the_job_out_of_the_history(app, runtime, history
     app.button(key=keys.STATUS_REMOVE_YES).click().run()
     assert not app.exception
     assert runtime.service.get(newest.id) is None
-    assert [s.value for s in app.success] == ["The Kling job was removed from the history."]
+    assert [s.value for s in app.success] == [
+        "The Kling job was removed from the history, for everyone."
+    ]
     assert "**Kling** · clip 5" not in card_titles(app)

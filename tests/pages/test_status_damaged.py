@@ -65,7 +65,7 @@ def test_a_damaged_record_can_be_removed(app, runtime):
     app.button(key=keys.STATUS_REMOVE_YES).click().run()
     assert not app.exception
     assert [s.value for s in app.success] == [
-        "The AusyncLab Nova job was removed from the history."
+        "The AusyncLab Nova job was removed from the history, for everyone."
     ]
     assert card_titles(app) == ["**Kling** · clip 2", "**TwinSync** · clip 0"]
     with runtime.service.store.engine.connect() as connection:

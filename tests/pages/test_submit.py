@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from lipsync_core.errors import provider_display_name
 from lipsync_core.flows.model import DownloadState, Job, JobState, Stage, utc_now
 from lipsync_core.providers.ausynclab import SYNC_MODE_DESCRIPTIONS, SyncMode
-from tests.pages.conftest import APP, forget_runtime, read
+from tests.pages.conftest import APP, forget_runtime, read, save_team_settings
 from ui import keys
 from ui.cards import cost_line
 from ui.labels import target_label
@@ -349,7 +349,7 @@ def test_a_provider_refusal_is_shown_in_plain_words(app, runtime, target, path, 
     """A 429, an HTML 502 or broken JSON at submit is the core's sentence on the page."""
     runtime.sandbox.add_fault(target[0], "POST", path, kind, count=5)
     choose(use_samples(app), target)
-    app.number_input(key=keys.SUBMIT_CREDIT_THRESHOLD).set_value(1e9).run()
+    save_team_settings(app, keys.SUBMIT_SETTINGS_SAVE, {keys.SUBMIT_CREDIT_THRESHOLD: 1e9})
     send(app)
     assert not app.exception
     (job,) = jobs_of(runtime)
@@ -393,23 +393,25 @@ def test_nova_is_impossible_to_miss_and_asks_before_sending(app, runtime):
 def test_a_total_above_the_limit_in_the_currency_asks_first(app, runtime):
     """With a PTC worth 100 USD, Kling's 0.077 PTC is USD 7.70: above the USD 5 limit."""
     choose(use_samples(app), KLING)
-    app.number_input(key=keys.SUBMIT_PTC_RATE).set_value(100.0).run()
+    save_team_settings(app, keys.SUBMIT_SETTINGS_SAVE, {keys.SUBMIT_PTC_RATE: 100.0})
     table = next(t for t in texts(app) if t.startswith("| Provider |"))
     assert "| Kling | 0.077 PTC | 7.70 |" in table
     send(app)
     assert not app.exception
-    assert "The total, USD 7.70, is above your limit of USD 5.00." in texts(app)
+    assert "The total, USD 7.70, is above the team's limit of USD 5.00." in texts(app)
     assert jobs_of(runtime) == []
     app.button(key=keys.SPEND_YES).click().run()
     assert [j.provider for j in jobs_of(runtime)] == ["kling"]
 
 
-def test_a_twinsync_job_keeps_the_price_set_on_the_page(app, runtime):
-    """TwinSync publishes no price: the one typed on the page, in the page's currency, becomes
-    the job's estimate, and its card's cost line says it in that currency."""
+def test_a_twinsync_job_keeps_the_price_set_for_the_team(app, runtime):
+    """TwinSync publishes no price: the team's, in the team's currency, becomes the job's
+    estimate, and its card's cost line says it in that currency."""
     choose(use_samples(app), TWINSYNC)
-    app.text_input(key=keys.SUBMIT_CURRENCY).set_value("EUR").run()
-    app.number_input(key=keys.SUBMIT_TWINSYNC_PRICE).set_value(0.05).run()
+    save_team_settings(
+        app, keys.SUBMIT_SETTINGS_SAVE,
+        {keys.SUBMIT_CURRENCY: "EUR", keys.SUBMIT_TWINSYNC_PRICE: 0.05},
+    )  # fmt: skip
     send(app)
     assert not app.exception
     (job,) = jobs_of(runtime)

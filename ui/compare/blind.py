@@ -3,7 +3,7 @@
 The pair is drawn from comparison groups with at least two finished results, preferring pairs
 this person has not judged yet; which result is A is a coin toss. Both play from one control
 (:mod:`ui.compare.play_together`); the person picks A, B or "as good as each other", the vote is
-kept (:class:`lipsync_core.votes.VoteStore`, who through :func:`ui.people.current_person`), and
+kept (:class:`lipsync_core.votes.VoteStore`, who through :func:`ui.people.actor`), and
 only then are the providers shown, with the measured figures of both. Below, the ranking from
 everyone's votes next to what the measures say (:mod:`ui.compare.ranking_table`).
 """
@@ -23,7 +23,7 @@ from ui.cards import playable_output
 from ui.compare.play_together import play_together
 from ui.compare.ranking_table import render_ranking
 from ui.labels import target_label
-from ui.people import current_person, person_words
+from ui.people import actor, signed_in
 from ui.plain import plain
 from ui.quality import quality_figures
 from ui.runtime import Runtime
@@ -52,7 +52,7 @@ def render_blind_test(runtime: Runtime) -> None:
     st.caption(
         "Two results of the same video and audio, without their providers' names and in random "
         "order. Play them together, then pick the one whose lips follow the speech better; the "
-        f"providers are shown after your vote. Voting as {person_words(current_person())}."
+        f"providers are shown after your vote. Voting as {_voter_words()}."
     )
     told = st.session_state.pop(keys.BLIND_MESSAGE, None)
     if told:
@@ -76,7 +76,7 @@ def current_pair(runtime: Runtime, votes: VoteStore) -> tuple[str, Job, Job] | N
         found = _jobs(runtime, kept)
         if found is not None:
             return found
-    judged = votes.voted_pairs(current_person()) | st.session_state.get(keys.BLIND_PASSED, set())
+    judged = votes.voted_pairs(actor()) | st.session_state.get(keys.BLIND_PASSED, set())
     pair = pick_pair(votes.candidates(), judged, random.SystemRandom())
     st.session_state[keys.BLIND_PAIR] = pair
     st.session_state.pop(keys.BLIND_VOTED, None)
@@ -129,7 +129,7 @@ def _player(job: Job) -> None:
 
 def _vote(votes: VoteStore, pair: Pair, winner: Winner) -> None:
     try:
-        votes.record(*pair, winner, voter=current_person())
+        votes.record(*pair, winner, voter=actor())
     except VoteError as exc:
         st.session_state[keys.BLIND_MESSAGE] = str(exc)
         _next(pair[1], pair[2])
@@ -143,3 +143,9 @@ def _next(left: str, right: str) -> None:
     passed.add(frozenset((left, right)))
     st.session_state.pop(keys.BLIND_PAIR, None)
     st.session_state.pop(keys.BLIND_VOTED, None)
+
+
+def _voter_words() -> str:
+    """Who votes, in words: the signed-in person's name, or this computer without sign-in."""
+    person = signed_in()
+    return person.name if person else "this computer"

@@ -11,13 +11,13 @@ import streamlit as st
 from lipsync_core import media
 from lipsync_core.errors import LipsyncError, MediaValidationError, provider_display_name
 from lipsync_core.pricing import PRICES, estimate, to_currency
+from lipsync_core.team import TeamSettings
 from ui import keys
 from ui.plain import plain
-from ui.rates import PriceSettings
 from ui.uploads import AUDIO_TYPES, VIDEO_TYPES, Upload
 
 
-def render_estimate(settings: PriceSettings) -> None:
+def render_estimate(settings: TeamSettings) -> None:
     typed_col, file_col = st.columns(2)
     typed = typed_col.number_input(
         "Length of the audio (seconds)", min_value=0.1, max_value=3600.0, value=None,
@@ -61,7 +61,7 @@ def _probe(upload: Upload) -> float:
     return float(seconds)
 
 
-def estimate_table(seconds: float, settings: PriceSettings) -> pd.DataFrame:
+def estimate_table(seconds: float, settings: TeamSettings) -> pd.DataFrame:
     """What one job with ``seconds`` of audio costs at each provider/model."""
     currency = settings.rates.currency
     rows = []

@@ -9,8 +9,10 @@ import streamlit as st
 
 from lipsync_core.flows.common import duration_words
 from lipsync_core.flows.model import Job, JobState
+from lipsync_core.store import ComparisonGroup
 from ui import keys
 from ui.cards import cost_line, playable_output
+from ui.people import actor, signed_in, who
 from ui.plain import plain
 from ui.quality import quality_figures
 from ui.runtime import Runtime
@@ -50,9 +52,25 @@ def render_groups(runtime: Runtime, jobs: Sequence[Job], tz: tzinfo) -> None:
     if not members:
         st.info("The jobs of this comparison were removed from the history.")
         return
+    if group is not None:
+        _people(group, tz)
     for column, job in zip(st.columns(len(members)), members, strict=True):
         with column, st.container(border=True):
             _member(runtime, chosen, job, favourite == job.id)
+
+
+def _people(group: ComparisonGroup, tz: tzinfo) -> None:
+    """Who sent the comparison and who chose its favourite, when someone signed in did."""
+    me = signed_in()
+    mine = me.id if me else None
+    parts = []
+    if group.created_by is not None:
+        parts.append(f"Sent by {plain(who(group.created_by, mine))}")
+    if group.favourite_job_id and group.favourite_by is not None and group.favourite_at:
+        when = group.favourite_at.astimezone(tz).strftime("%d %b %Y, %H:%M")
+        parts.append(f"favourite chosen by {plain(who(group.favourite_by, mine))} on {when}")
+    if parts:
+        st.caption(" · ".join(parts) + ". The favourite is the team's: one per comparison.")
 
 
 def _group_label(job: Job, tz: tzinfo) -> str:
@@ -76,13 +94,17 @@ def _member(runtime: Runtime, group_id: str, job: Job, is_favourite: bool) -> No
         st.button(
             "Unmark favourite",
             key=f"{keys.COMPARE_FAVOURITE}_{job.id}",
-            on_click=runtime.service.set_favourite,
-            args=(group_id, None),
+            on_click=_set_favourite,
+            args=(runtime, group_id, None),
         )
     elif job.state is JobState.SUCCEEDED:
         st.button(
             "⭐ Mark as favourite",
             key=f"{keys.COMPARE_FAVOURITE}_{job.id}",
-            on_click=runtime.service.set_favourite,
-            args=(group_id, job.id),
+            on_click=_set_favourite,
+            args=(runtime, group_id, job.id),
         )
+
+
+def _set_favourite(runtime: Runtime, group_id: str, job_id: str | None) -> None:
+    runtime.service.set_favourite(group_id, job_id, actor=actor())

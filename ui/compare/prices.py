@@ -10,9 +10,12 @@ import streamlit as st
 
 from lipsync_core.errors import provider_display_name
 from lipsync_core.pricing import PRICES, Price, estimate, to_currency
+from lipsync_core.team import TeamSettings
 from ui import keys
 from ui.compare.estimate import render_estimate
-from ui.rates import ON_COMPARE, PriceSettings, render_rate_sources, render_rates
+from ui.runtime import Runtime
+from ui.team_settings import ON_COMPARE, render_defaults, render_settings
+from ui.timezones import viewer_timezone
 
 SECONDS = range(1, 61)
 UNIT_WORDS = {"credits": "credits", "PTC": "PTC (302.ai)", "unknown": "not published"}
@@ -22,13 +25,14 @@ def target_name(provider: str, model: str) -> str:
     return f"{provider_display_name(provider)} · {model}"
 
 
-def render_prices() -> PriceSettings:
-    """The price table, the rates, the chart and the estimate box; returns the rates set."""
+def render_prices(runtime: Runtime) -> TeamSettings:
+    """The price table, the team's rates, the chart and the estimate box; returns the team's
+    settings (as saved: every page uses them)."""
     st.dataframe(price_table(PRICES.values()), hide_index=True, width="stretch")
-    st.subheader("In your currency")
-    settings = render_rates(ON_COMPARE)
+    st.subheader("In the team's currency")
+    settings = render_settings(runtime, ON_COMPARE, viewer_timezone())
     with st.expander("Defaults and where they come from"):
-        render_rate_sources()
+        render_defaults(ON_COMPARE)
     curve, missing = cost_curve(settings)
     title_col, scale_col = st.columns([3, 1])
     title_col.markdown(f"**Cost of one job by length of audio ({settings.rates.currency})**")
@@ -69,7 +73,7 @@ def price_words(price: Price) -> str:
 
 
 def cost_curve(
-    settings: PriceSettings, seconds: Iterable[int] = SECONDS
+    settings: TeamSettings, seconds: Iterable[int] = SECONDS
 ) -> tuple[pd.DataFrame, list[str]]:
     """Cost in the currency per provider/model and audio length, and the ones left out (why)."""
     rows, missing = [], []
@@ -94,9 +98,9 @@ def cost_curve(
     return pd.DataFrame(rows, columns=["target", "seconds", "cost"]), missing
 
 
-def _why_missing(price: Price, settings: PriceSettings) -> str:
+def _why_missing(price: Price, settings: TeamSettings) -> str:
     if price.unit == "unknown":
-        return "no published price; set your TwinSync price per second above."
+        return "no published price; set the TwinSync price per second above."
     what = "AusyncLab credit" if price.unit == "credits" else price.unit
     return f"set the price of 1 {what} in {settings.rates.currency} above."
 

@@ -16,9 +16,11 @@ import streamlit as st
 from lipsync_core.errors import LipsyncError, NotFoundError
 from lipsync_core.flows.model import JobInputs, JobState
 from lipsync_core.providers.ausynclab import AusyncLabClient
+from lipsync_core.team import Action
 from ui import keys, spend
 from ui.library.sources import choose
 from ui.library.table import GENERATED, SHELVES
+from ui.people import actor
 from ui.runtime import Runtime
 from ui.uploads import Upload
 
@@ -66,6 +68,9 @@ def register_new(runtime: Runtime, client: AusyncLabClient) -> None:
         flash("error", str(exc))
         return
     sent[fingerprint] = video_id
+    runtime.service.team.record(
+        actor(), Action.LIBRARY_REGISTERED, str(video_id), {"id": video_id, "name": name}
+    )
     flash(
         "success",
         f"Registered as #{video_id}. It shows as PENDING or PROCESSING until AusyncLab has "
@@ -117,7 +122,7 @@ def render_pending_generation(runtime: Runtime) -> None:
     pending: PendingGeneration | None = st.session_state.get(keys.LIBRARY_PENDING_GENERATION)
     if pending is None:
         return
-    cost = spend.spend_for([("ausynclab", "prime")], pending.inputs.audio_duration)
+    cost = spend.spend_for(runtime, [("ausynclab", "prime")], pending.inputs.audio_duration)
     what = f"Generate lip-sync from #{pending.registered_video_id} with AusyncLab Prime?"
     if not spend.confirmation(pending.action, cost, what, yes="Yes, generate"):
         if not spend.asking(pending.action):
@@ -131,8 +136,9 @@ def render_pending_generation(runtime: Runtime) -> None:
 def _generate(runtime: Runtime, pending: PendingGeneration) -> None:
     try:
         job = runtime.service.submit(
-            "ausynclab", "prime", pending.inputs, title=pending.name, idempotency_key=pending.key
-        )
+            "ausynclab", "prime", pending.inputs, title=pending.name, idempotency_key=pending.key,
+            actor=actor(),
+        )  # fmt: skip
     except LipsyncError as exc:
         flash("error", str(exc))
         return
@@ -169,8 +175,9 @@ def cancel_delete() -> None:
     st.session_state.pop(keys.LIBRARY_PENDING_DELETE, None)
 
 
-def delete_confirmed(client: AusyncLabClient) -> None:
-    """Delete the video waiting for confirmation, at AusyncLab."""
+def delete_confirmed(runtime: Runtime, client: AusyncLabClient) -> None:
+    """Delete the video waiting for confirmation, at AusyncLab (for everyone); the activity
+    list says who."""
     pending = st.session_state.pop(keys.LIBRARY_PENDING_DELETE, None)
     if pending is None:
         return
@@ -185,6 +192,8 @@ def delete_confirmed(client: AusyncLabClient) -> None:
         return
     else:
         flash("success", f"Deleted the {SHELVES[shelf].noun} {title}.")
+        details = {"shelf": shelf, "id": video_id, "name": title}
+        runtime.service.team.record(actor(), Action.LIBRARY_DELETED, f"{shelf}:{video_id}", details)
     _forget(shelf, video_id)
 
 

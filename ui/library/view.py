@@ -84,7 +84,7 @@ def _library(runtime: Runtime, client: AusyncLabClient) -> None:
                 register_form(runtime, client)
             _shelf(shelf, listings[shelf.kind], when, runtime, client)
     if keys.LIBRARY_PENDING_DELETE in st.session_state:
-        _confirm_delete(client, st.session_state[keys.LIBRARY_PENDING_DELETE][2])
+        _confirm_delete(runtime, client, st.session_state[keys.LIBRARY_PENDING_DELETE][2])
 
 
 def _fetch(list_call: Callable[[], Sequence[Video]]) -> Listing:
@@ -261,12 +261,15 @@ def _detail_lines(video: Video, when: LocalTime) -> None:
 
 
 @st.dialog("Delete this video?", on_dismiss=cancel_delete)
-def _confirm_delete(client: AusyncLabClient, what: str) -> None:
+def _confirm_delete(runtime: Runtime, client: AusyncLabClient, what: str) -> None:
     """A dialog reruns only itself: each answer reruns the page, which closes it."""
-    st.write(f"{plain(what)} will be deleted at AusyncLab. This cannot be undone.")
+    st.write(
+        f"{plain(what)} will be deleted at AusyncLab, for everyone on the team: the account is "
+        "shared, so nobody will find it there any more. This cannot be undone."
+    )
     yes, no = st.columns(2)
     if yes.button("Delete", key=keys.LIBRARY_CONFIRM_BUTTON, type="primary", width="stretch"):
-        delete_confirmed(client)
+        delete_confirmed(runtime, client)
         st.rerun()
     if no.button("Cancel", key=keys.LIBRARY_CANCEL_BUTTON, width="stretch"):
         cancel_delete()

@@ -1,7 +1,9 @@
-"""The status page's filters (provider, state, dates), page size and page, as a ``JobFilter``.
+"""The status page's filters (whose, provider, state, dates), page size and page, as a
+``JobFilter``.
 
-Dates are the viewer's: the browser's time zone when Streamlit knows it, else UTC; a date range
-covers whole days, the "to" day included.
+"Whose" (mine or everyone's) is there only with sign-in: mine are the jobs the signed-in person
+sent. Dates are the viewer's: the browser's time zone when Streamlit knows it, else UTC; a date
+range covers whole days, the "to" day included.
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ from lipsync_core.flows.model import JobState
 from lipsync_core.store import JobFilter
 from ui import keys
 from ui.cards import BADGES
+from ui.people import signed_in
 
 PAGE_SIZES = (10, 25)
+MINE, EVERYONE = "Mine", "Everyone's"
 
 
 def job_filter(
     providers: list[str], states: list[JobState], since: date | None, until: date | None,
-    tz: tzinfo,
+    tz: tzinfo, sent_by: str | None = None,
 ) -> JobFilter:  # fmt: skip
     """The core's filter for what the widgets hold (``None`` for "any")."""
     return JobFilter(
@@ -30,6 +34,7 @@ def job_filter(
         states=states or None,
         since=_start_of(since, tz) if since else None,
         until=_start_of(until + timedelta(days=1), tz) if until else None,
+        sent_by=sent_by,
     )
 
 
@@ -39,6 +44,12 @@ def _start_of(day: date, tz: tzinfo) -> datetime:
 
 def render_filters(tz: tzinfo) -> tuple[JobFilter, int]:
     """The filter row; returns the filter and the page size."""
+    me, whose = signed_in(), EVERYONE
+    if me is not None:
+        whose = st.segmented_control(
+            "Jobs", [EVERYONE, MINE], default=EVERYONE, key=keys.STATUS_WHOSE,
+            on_change=_first_page, help="Mine: the jobs you sent. Everyone's: the whole team's.",
+        )  # fmt: skip
     columns = st.columns([3, 3, 2, 2, 1])
     providers = columns[0].multiselect(
         "Provider", list(PROVIDERS), format_func=provider_display_name,
@@ -58,7 +69,8 @@ def render_filters(tz: tzinfo) -> tuple[JobFilter, int]:
         "Per page", PAGE_SIZES, key=keys.STATUS_PAGE_SIZE, on_change=_first_page
     )
     chosen = [JobState(s) for s in states]
-    return job_filter(providers, chosen, since, until, tz), size
+    mine = me.id if me is not None and whose == MINE else None
+    return job_filter(providers, chosen, since, until, tz, mine), size
 
 
 def _first_page() -> None:

@@ -1,11 +1,11 @@
 """The submit page's cost panel: each chosen provider's estimate and the total, in the provider's
 unit (AusyncLab credits, 302.ai PTC) and in the chosen currency, and when to ask before sending.
 
-Prices, estimates and conversions are the core's (``lipsync_core.pricing``). The person sets the
-currency and the rates the documents do not give (an AusyncLab credit, their TwinSync price) in
-the rates editor shared with the compare page (``ui.rates``: set once, used on both), and two
-limits above which sending asks first: one on the total in the currency, one on AusyncLab
-credits, because credits often have no price in the currency. Nova always shows a warning.
+Prices, estimates and conversions are the core's (``lipsync_core.pricing``). The currency, the
+rates the documents do not give (an AusyncLab credit, the TwinSync price) and the two limits
+above which sending asks first (one on the total in the currency, one on AusyncLab credits,
+because credits often have no price in the currency) are the team's, set once for everyone in
+the editor here or on the Compare page (``ui.team_settings``). Nova always shows a warning.
 """
 
 from __future__ import annotations
@@ -17,77 +17,41 @@ import streamlit as st
 
 from lipsync_core import pricing
 from lipsync_core.pricing import ConversionRates, CostEstimate, Total, TwinSyncPrice
-from lipsync_core.spending import (
-    DEFAULT_CREDIT_LIMIT,
-    DEFAULT_LIMIT,
-    Spend,
-    SpendLimits,
-    check_spend,
-    money,
-    not_counted,
-    own_units,
-    unit_words,
-)
-from ui import keys
+from lipsync_core.spending import Spend, money, not_counted, own_units, unit_words
 from ui.labels import target_label
-from ui.rates import ON_SUBMIT, PriceSettings, render_rates
-from ui.spend import remember_limits
+from ui.runtime import Runtime
 from ui.submit.options import Target
+from ui.team_settings import ON_SUBMIT, render_settings
+from ui.timezones import viewer_timezone
 
 
 @dataclass(frozen=True)
 class CostSummary:
-    """What the send button needs: the core's cost check, and the person's TwinSync price
+    """What the send button needs: the core's cost check, and the team's TwinSync price
     (kept with TwinSync jobs' estimates)."""
 
     spend: Spend
     twinsync_price: TwinSyncPrice | None = None
 
 
-def render_cost(targets: Sequence[Target], audio_seconds: float | None) -> CostSummary:
-    """The panel; nothing when no provider can be sent."""
+def render_cost(
+    runtime: Runtime, targets: Sequence[Target], audio_seconds: float | None
+) -> CostSummary:
+    """The panel, at the team's prices and limits; nothing when no provider can be sent."""
     if not targets:
         return CostSummary(Spend([], None, "nothing"))
     st.subheader("Cost")
     if any(model == "nova" for _, model in targets):
         st.warning(nova_warning(audio_seconds), icon=":material/payments:")
-    prices, limits = _settings()
-    price = _twinsync_price(prices)
-    spend = check_spend(
-        targets, audio_seconds, prices.rates,
-        twinsync_per_second=prices.twinsync_per_second, limits=limits,
-    )  # fmt: skip
+    with st.expander("The team's prices, and when to ask before sending"):
+        team = render_settings(runtime, ON_SUBMIT, viewer_timezone())
+    spend = team.check(targets, audio_seconds)
     if spend.total is None:
         st.info("The cost shows once the audio can be measured.")
-        return CostSummary(spend, price)
-    st.markdown(cost_table(spend.estimates, prices.rates, spend.total))
+        return CostSummary(spend, team.twinsync_price)
+    st.markdown(cost_table(spend.estimates, team.rates, spend.total))
     st.caption(spend.total.explanation)
-    return CostSummary(spend, price)
-
-
-def _twinsync_price(prices: PriceSettings) -> TwinSyncPrice | None:
-    if prices.twinsync_per_second is None:
-        return None
-    return TwinSyncPrice(prices.twinsync_per_second, prices.rates.currency)
-
-
-def _settings() -> tuple[PriceSettings, SpendLimits]:
-    """The shared rates (also set on the compare page), and the limits every page asks above."""
-    with st.expander("Prices and when to ask before sending"):
-        prices = render_rates(ON_SUBMIT)
-        currency = prices.rates.currency
-        left, right = st.columns(2)
-        limit = left.number_input(
-            f"Ask first above this total ({currency})", min_value=0.0, value=DEFAULT_LIMIT,
-            step=1.0, key=keys.SUBMIT_THRESHOLD,
-        )  # fmt: skip
-        credit_limit = right.number_input(
-            "Ask first above this many AusyncLab credits", min_value=0.0,
-            value=DEFAULT_CREDIT_LIMIT, step=1000.0, key=keys.SUBMIT_CREDIT_THRESHOLD,
-        )  # fmt: skip
-    limits = SpendLimits(limit, credit_limit)
-    remember_limits(limits)
-    return prices, limits
+    return CostSummary(spend, team.twinsync_price)
 
 
 def nova_warning(audio_seconds: float | None) -> str:

@@ -20,6 +20,7 @@ from lipsync_core.pricing import TwinSyncPrice
 from lipsync_core.submission import intent_key
 from ui import keys, spend
 from ui.labels import and_list, target_label
+from ui.people import actor
 from ui.plain import plain
 from ui.runtime import Runtime
 from ui.submit.cost import CostSummary
@@ -68,14 +69,14 @@ def send(runtime: Runtime, submission: Submission) -> None:
                     runtime.service.submit(
                         provider, model, submission.inputs, options=submission.options,
                         title=submission.title, idempotency_key=key,
-                        twinsync_price=submission.twinsync_price,
+                        twinsync_price=submission.twinsync_price, actor=actor(),
                     )
                 ]  # fmt: skip
             else:
                 jobs = runtime.service.submit_group(
                     list(submission.targets), submission.inputs, options=submission.options,
                     title=submission.title, idempotency_key=key,
-                    twinsync_price=submission.twinsync_price,
+                    twinsync_price=submission.twinsync_price, actor=actor(),
                 )  # fmt: skip
     except LipsyncError as exc:
         st.error(plain(exc))
