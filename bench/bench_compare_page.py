@@ -38,13 +38,12 @@ from streamlit.testing.v1 import AppTest
 
 from bench.compare_fill import fill
 from lipsync_core.flows.model import utc_now
-from lipsync_core.pricing import ConversionRates
 from lipsync_core.refresher import stop_shared_refresher
 from lipsync_core.stats import latest_comparisons, provider_stats
 from lipsync_core.store import JobStore
+from lipsync_core.team import TeamSettings
 from ui.compare.groups import render_groups
 from ui.compare.stats import comparisons, period_of, render_stats
-from ui.rates import PriceSettings
 from ui.runtime import Runtime, get_runtime
 
 SIZES = [int(size) for size in os.environ.get("BENCH_COMPARE_SIZES", "10000,100000").split(",")]
@@ -55,7 +54,7 @@ REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")
 PAGE = "pages/compare_page.py"
 # Every rate set, so that every chart is drawn.
-SETTINGS = PriceSettings(ConversionRates(ausynclab_credit=0.001), twinsync_per_second=0.02)
+SETTINGS = TeamSettings(ausynclab_credit=0.001, twinsync_per_second=0.02)
 
 
 def main() -> None:
