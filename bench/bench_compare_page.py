@@ -35,6 +35,7 @@ from pathlib import Path
 
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from ui.rates import PriceSettings
 
 from bench.compare_fill import fill
 from lipsync_core.flows.model import utc_now
@@ -44,7 +45,6 @@ from lipsync_core.stats import latest_comparisons, provider_stats
 from lipsync_core.store import JobStore
 from ui.compare.groups import render_groups
 from ui.compare.stats import comparisons, period_of, render_stats
-from ui.rates import PriceSettings
 from ui.runtime import Runtime, get_runtime
 
 SIZES = [int(size) for size in os.environ.get("BENCH_COMPARE_SIZES", "10000,100000").split(",")]
@@ -53,7 +53,7 @@ CORE_RUNS = 20
 PAGE_RUNS = 15
 REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")
-PAGE = "pages/compare_page.py"
+PAGE = "views/compare_page.py"
 # Every rate set, so that every chart is drawn.
 SETTINGS = PriceSettings(ConversionRates(ausynclab_credit=0.001), twinsync_per_second=0.02)
 

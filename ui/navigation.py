@@ -1,11 +1,8 @@
 """The app's pages, in one place: the navigation ``app.py`` runs, and the stand-ins the access
 gate shows in their place (``ui.access``).
 
-The gate always answers with a navigation too. While no script of this process has called
-``st.navigation``, Streamlit still serves a file of ``pages/`` by running it alone (its older
-pages-folder mode), so a gate that stopped before any navigation would leave ``/status_page``
-open; and a URL of one of the pages keeps its address on the sign-in screen instead of a "Page
-not found".
+The gate always answers with a navigation too, so a bookmarked page's address keeps its place
+on the sign-in screen instead of a "Page not found".
 """
 
 from __future__ import annotations
@@ -29,10 +26,10 @@ class PageSpec:
 
 
 PAGES = (
-    PageSpec("pages/submit_page.py", "Submit", ":material/upload:", "submit", default=True),
-    PageSpec("pages/status_page.py", "Status", ":material/view_agenda:", "status"),
-    PageSpec("pages/compare_page.py", "Compare", ":material/compare:", "compare"),
-    PageSpec("pages/library_page.py", "AusyncLab library", ":material/video_library:", "library"),
+    PageSpec("views/submit_page.py", "Submit", ":material/upload:", "submit", default=True),
+    PageSpec("views/status_page.py", "Status", ":material/view_agenda:", "status"),
+    PageSpec("views/compare_page.py", "Compare", ":material/compare:", "compare"),
+    PageSpec("views/library_page.py", "AusyncLab library", ":material/video_library:", "library"),
 )
 
 

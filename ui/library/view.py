@@ -75,7 +75,7 @@ def _library(runtime: Runtime, client: AusyncLabClient) -> None:
     for message in current_flashes():
         getattr(st, message.level)(plain(message.text))
         if message.status_link:
-            st.page_link("pages/status_page.py", label="Open the Status page", icon="➡️")
+            st.page_link("views/status_page.py", label="Open the Status page", icon="➡️")
     when = local_time(st.context.timezone)
     tabs = st.tabs([shelf.title for shelf in SHELVES.values()])
     for tab, shelf in zip(tabs, SHELVES.values(), strict=True):

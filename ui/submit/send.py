@@ -128,7 +128,7 @@ def render_sent(jobs: list[Job]) -> None:
         elif job.note:
             st.info(f"{label}: {plain(job.note)}")
     st.page_link(
-        "pages/status_page.py", label="Open the status cards", icon=":material/view_agenda:"
+        "views/status_page.py", label="Open the status cards", icon=":material/view_agenda:"
     )
     st.button(
         "Send the same again as new jobs", key=keys.SUBMIT_AGAIN, on_click=new_nonce,

@@ -15,10 +15,10 @@ from streamlit.testing.v1 import AppTest
 
 from lipsync_core.flows.model import Job, JobInputs, JobState
 from lipsync_core.team import Action
-from tests.pages.conftest import APP, APP_TIMEOUT, read, save_team_settings
-from tests.pages.test_compare import wait_until_final
-from tests.pages.test_library import client_of, registered
-from tests.pages.test_submit import SAMPLES, TWINSYNC, choose, jobs_of, send, use_samples
+from tests.views.conftest import APP, APP_TIMEOUT, read, save_team_settings
+from tests.views.test_compare import wait_until_final
+from tests.views.test_library import client_of, registered
+from tests.views.test_submit import SAMPLES, TWINSYNC, choose, jobs_of, send, use_samples
 from ui import keys
 from ui.runtime import Runtime
 from ui.status.filters import MINE
@@ -26,7 +26,7 @@ from ui.status.filters import MINE
 ANA = {"is_logged_in": True, "email": "ana@example.com", "name": "Ana Lima", "sub": "a1"}
 BAO = {"is_logged_in": True, "email": "bao@example.com", "name": "Bao Tran", "sub": "b2"}
 SIGNED_OUT = {"is_logged_in": False}
-STATUS, COMPARE, LIBRARY = "pages/status_page.py", "pages/compare_page.py", "pages/library_page.py"
+STATUS, COMPARE, LIBRARY = "views/status_page.py", "views/compare_page.py", "views/library_page.py"
 PAGES = [STATUS, COMPARE, LIBRARY]
 SAMPLE_VIDEO, SAMPLE_AUDIO = SAMPLES / "face.mp4", SAMPLES / "speech.wav"
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import APP, forget_runtime, read
+from tests.views.conftest import APP, forget_runtime, read
 
 PAGES = [
-    "pages/submit_page.py",
-    "pages/status_page.py",
-    "pages/compare_page.py",
-    "pages/library_page.py",
+    "views/submit_page.py",
+    "views/status_page.py",
+    "views/compare_page.py",
+    "views/library_page.py",
 ]
 
 

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lipsync_core.flows.model import Job, JobState, utc_now
-from tests.pages.test_submit import (
+from tests.views.test_submit import (
     KLING,
     NOVA,
     PRIME,
@@ -27,7 +27,7 @@ from tests.pages.test_submit import (
 from ui import keys
 from ui.runtime import Runtime
 
-STATUS = "pages/status_page.py"
+STATUS = "views/status_page.py"
 DONE = ":green-badge[:material/check_circle: Done]"
 FAILED = ":red-badge[:material/error: Failed]"
 

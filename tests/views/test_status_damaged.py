@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from lipsync_core.flows.model import JobState, utc_now
 from lipsync_core.schema import jobs
 from lipsync_core.store import DAMAGED_TEXT
-from tests.pages.test_status import card_titles, seed, status
+from tests.views.test_status import card_titles, seed, status
 from ui import keys
 from ui.runtime import Runtime
 
-COMPARE = "pages/compare_page.py"
+COMPARE = "views/compare_page.py"
 
 
 def damage(runtime: Runtime, job_id: str, data: str) -> None:

@@ -18,11 +18,11 @@ from streamlit.testing.v1 import AppTest
 from lipsync_core.providers.ausynclab import AusyncLabClient, AusyncLabState
 from lipsync_core.sandbox import SandboxConfig, SandboxServer
 from lipsync_core.store import JobFilter
-from tests.pages.conftest import APP, APP_TIMEOUT, forget_runtime, read
+from tests.views.conftest import APP, APP_TIMEOUT, forget_runtime, read
 from ui import keys
 from ui.runtime import Runtime, get_runtime
 
-PAGE = "pages/library_page.py"
+PAGE = "views/library_page.py"
 JOB_SECONDS = 300
 LIVE_KEY = "live-key-for-test"
 

@@ -17,7 +17,7 @@ show_message()
 
 if runtime.service.store.count() == 0:
     st.info("No jobs yet: send a video and an audio from the Submit page.")
-    st.page_link("pages/submit_page.py", label="Go to Submit", icon=":material/upload:")
+    st.page_link("views/submit_page.py", label="Go to Submit", icon=":material/upload:")
     watch_for_jobs(runtime)
     st.stop()
 

@@ -26,8 +26,8 @@ from tests.core.test_stats import KLING as STATS_KLING
 from tests.core.test_stats import PRIME as STATS_PRIME
 from tests.core.test_stats import TWINSYNC as STATS_TWINSYNC
 from tests.core.test_stats import make_job, measure
-from tests.pages.conftest import APP, APP_TIMEOUT, read, save_team_settings
-from tests.pages.test_submit import KLING, PRIME, choose, texts, use_samples
+from tests.views.conftest import APP, APP_TIMEOUT, read, save_team_settings
+from tests.views.test_submit import KLING, PRIME, choose, texts, use_samples
 from ui import keys
 from ui.cards import cost_line
 from ui.compare.stats import (
@@ -39,7 +39,7 @@ from ui.compare.stats import (
 )
 from ui.runtime import Runtime
 
-PAGE = "pages/compare_page.py"
+PAGE = "views/compare_page.py"
 TARGETS = [("ausynclab", "nova"), ("twinsync", "videotalking")]
 
 
@@ -166,7 +166,7 @@ def test_rates_are_kept_when_coming_back_to_the_page(runtime):
     """A rate saved for the team is what the page shows after a visit to another page."""
     app = open_compare()
     save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_CREDIT_RATE: 0.004})
-    app.switch_page("pages/library_page.py").run()
+    app.switch_page("views/library_page.py").run()
     app.switch_page(PAGE).run()
     assert not app.exception
     assert app.number_input(key=keys.COMPARE_CREDIT_RATE).value == 0.004
@@ -185,7 +185,7 @@ def test_rates_set_on_one_page_are_the_rates_of_the_other(app, runtime):
     assert app.number_input(key=keys.COMPARE_PTC_RATE).value == 0.9
     assert "**Cost of one job by length of audio (EUR)**" in [m.value for m in app.markdown]
     save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_CREDIT_RATE: 0.002})
-    app.switch_page("pages/submit_page.py").run()
+    app.switch_page("views/submit_page.py").run()
     choose(app, PRIME)
     assert not app.exception
     assert app.text_input(key=keys.SUBMIT_CURRENCY).value == "EUR"
