@@ -39,10 +39,10 @@ from ui.rates import PriceSettings
 
 from bench.compare_fill import fill
 from lipsync_core.flows.model import utc_now
-from lipsync_core.pricing import ConversionRates
 from lipsync_core.refresher import stop_shared_refresher
 from lipsync_core.stats import latest_comparisons, provider_stats
 from lipsync_core.store import JobStore
+from lipsync_core.team import TeamSettings
 from ui.compare.groups import render_groups
 from ui.compare.stats import comparisons, period_of, render_stats
 from ui.runtime import Runtime, get_runtime
@@ -55,7 +55,7 @@ REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")
 PAGE = "views/compare_page.py"
 # Every rate set, so that every chart is drawn.
-SETTINGS = PriceSettings(ConversionRates(ausynclab_credit=0.001), twinsync_per_second=0.02)
+SETTINGS = TeamSettings(ausynclab_credit=0.001, twinsync_per_second=0.02)
 
 
 def main() -> None:

@@ -25,9 +25,9 @@ from lipsync_core.stats import (
     provider_stats,
 )
 from lipsync_core.store import JobStore
+from lipsync_core.team import TeamSettings
 from ui import keys
 from ui.compare.stats_charts import CURRENCY_COLUMN, render_charts
-from ui.rates import PriceSettings
 from ui.runtime import Runtime
 
 WINDOWS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90, "All time": None}
@@ -96,7 +96,7 @@ def comparisons(runtime: Runtime, period: Period) -> list[Job]:
     return latest_comparisons(runtime.service.store, period, limit=MAX_COMPARISONS)
 
 
-def render_stats(runtime: Runtime, period: Period, settings: PriceSettings) -> None:
+def render_stats(runtime: Runtime, period: Period, settings: TeamSettings) -> None:
     store = runtime.service.store
     stats = provider_stats(store, period)
     live = stats["environment"] == LIVE
