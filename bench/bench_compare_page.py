@@ -35,7 +35,6 @@ from pathlib import Path
 
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from ui.rates import PriceSettings
 
 from bench.compare_fill import fill
 from lipsync_core.flows.model import utc_now
