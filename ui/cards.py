@@ -184,7 +184,10 @@ def cost_line(job: Job) -> str:
 
 
 def cost_words(cost: Cost) -> str:
-    amount = cost.amount or 0.0
+    """A cost in its unit; one whose amount is unknown says so, never a zero."""
+    if cost.amount is None:
+        return "not known"
+    amount = cost.amount
     if cost.unit is CostUnit.CREDITS:
         text = f"{amount:,.0f} credits"
     elif cost.unit is CostUnit.PTC:

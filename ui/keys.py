@@ -48,6 +48,11 @@ def submit_target(provider: str, model: str) -> str:
     return f"submit_target_{provider}_{model}"
 
 
+def kept(widget_key: str) -> str:
+    """The plain session key keeping a Submit widget's value across page switches."""
+    return f"kept_{widget_key}"
+
+
 def face_choice(job_id: str, part: str) -> str:
     """A widget of the Kling face choice of one job (``part``: face, trim, insert, ...)."""
     return f"face_{job_id}_{part}"

@@ -45,7 +45,7 @@ with st.spinner("Checking the media…"):
 inputs = measured_inputs(video, audio, ausynclab.registered_video_id, video_probe, audio_probe)
 checks = [check_target(target, runtime, inputs, video_probe, audio_probe) for target in chosen]
 if chosen:
-    st.subheader("Preflight")
+    st.subheader("Checks before sending")
     render_checks(checks)
     render_face_check(video, video_probe)
 else:

@@ -254,7 +254,7 @@ def test_an_upload_that_is_not_media_is_refused_and_not_kept(app, runtime, name,
     choose(app, PRIME, TWINSYNC)
     assert not app.exception
     errors = [e.value for e in app.error]
-    assert errors[0].startswith(f"The file {name} ")
+    assert errors[0].startswith(f"Video file: the file {name} ")
     assert errors[0].endswith(("not a media file.", "not a video or audio file."))
     assert app.button(key=keys.SUBMIT_BUTTON).disabled
     kept = sorted(p.suffix for p in (runtime.settings.data_dir / "uploads").iterdir())
@@ -288,7 +288,7 @@ def test_a_link_that_cannot_be_checked_is_said_plainly(app):
     choose(app, TWINSYNC)
     assert not app.exception
     assert [e.value for e in app.error] == [
-        "Only http and https links can be checked; this link starts with 'ftp:'."
+        "Audio link: only http and https links can be checked; this link starts with 'ftp:'."
     ]
 
 
@@ -313,7 +313,8 @@ def test_a_live_provider_needs_a_public_address_for_local_files(runtime, monkeyp
     choose(use_samples(at), KLING)
     assert not at.exception
     assert [read(e.value) for e in at.error] == [
-        "To send a file from your computer to Kling, set LIPSYNC_PUBLIC_BASE_URL to the public "
+        "Video file: to send a file from your computer to Kling, set LIPSYNC_PUBLIC_BASE_URL to "
+        "the public "
         "address where this app's uploads folder is served, or give a link to the file instead."
     ]
     assert at.button(key=keys.SUBMIT_BUTTON).disabled
