@@ -148,7 +148,7 @@ def test_chart_labels_are_short_names_never_cut(runtime):
     """The price chart names each line as people know it, and its legend never cuts a name."""
     app = open_compare()
     save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_CREDIT_RATE: 0.001})
-    (chart,) = app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart")
+    (chart,) = app.get("vega_lite_chart")
     spec = json.loads(chart.proto.spec)
     assert spec["encoding"]["color"]["legend"]["labelLimit"] == 0
     frames = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets]
@@ -156,6 +156,14 @@ def test_chart_labels_are_short_names_never_cut(runtime):
         frames.append(convert_arrow_bytes_to_pandas_df(chart.proto.data.data))
     names = {name for frame in frames for name in frame.get("target", [])}
     assert names == {"AusyncLab Prime", "AusyncLab Nova", "Kling"}
+
+
+def test_a_file_the_estimate_cannot_read_names_its_field(runtime):
+    """A file under "Estimate for my file" that is not media is refused after its field's name."""
+    app = open_compare()
+    app.file_uploader(key=keys.COMPARE_FILE).upload("talk.wav", b"words " * 99, "audio/wav").run()
+    assert not app.exception
+    assert read(app.error[0].value).startswith("Audio or video file: ")
 
 
 def test_the_chart_says_which_prices_need_a_rate(runtime):

@@ -20,10 +20,10 @@ from lipsync_core.flows.model import JobInputs
 from lipsync_core.flows.sources import uploads_dir
 from lipsync_core.uploads import keep_file, keep_upload
 from ui import keys
+from ui.fields import about
 from ui.plain import plain
 from ui.runtime import Runtime
 from ui.submit.accepted import accepted_types, types_help
-from ui.submit.fields import about
 
 Kind = Literal["video", "audio"]
 KINDS: tuple[Kind, ...] = ("video", "audio")

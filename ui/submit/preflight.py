@@ -18,10 +18,10 @@ from lipsync_core.errors import Finding, LipsyncError, Severity
 from lipsync_core.flows.model import JobInputs
 from lipsync_core.flows.sources import media_url
 from lipsync_core.media import faces, limits
+from ui.fields import about, field_name
 from ui.labels import target_label
 from ui.plain import plain
 from ui.runtime import Runtime
-from ui.submit.fields import about, field_name
 from ui.submit.media import MediaChoice, job_inputs
 from ui.submit.options import Target
 

@@ -1,4 +1,4 @@
-"""Which field of the Submit form a message is about: ``Video link: the host … could not be found``.
+"""Which field of a form a message is about: ``Video link: the host … could not be found``.
 
 The core's sentences about a file or a link (it could not be read, its host could not be found,
 a live provider cannot reach it) do not say which of the form's inputs they mean; on a form with
