@@ -57,7 +57,8 @@ def _dialog(action: str, spend: Spend, what: str, yes: str) -> None:
     if any(item.amount is not None for item in spend.estimates):
         st.text(f"{what} This will cost about {spend.words}.")
     else:
-        st.text(f"{what} What this will cost is not known: {spend.words}.")
+        why = "; ".join(item.explanation for item in spend.estimates) or spend.words
+        st.text(f"{what} Its cost is not known: {why}.")
     for reason in spend.reasons:
         st.warning(reason, icon=":material/payments:")
     left, right = st.columns(2)

@@ -57,6 +57,11 @@ def stats_table(app: AppTest) -> Dataframe:
     return next(frame for frame in app.dataframe if "provider" in frame.value.columns)
 
 
+def estimate_table(app: AppTest) -> Dataframe:
+    """The "Estimate for my file" table (the one with a ``Cost`` column)."""
+    return next(frame for frame in app.dataframe if "Cost" in frame.value.columns)
+
+
 def wait_until_final(runtime: Runtime, jobs: Sequence[Job], timeout: float = 60.0) -> list[Job]:
     """The jobs once finished: the sandbox's renders done, its clock moved on, jobs checked."""
     assert runtime.sandbox is not None
@@ -212,7 +217,7 @@ def test_estimate_for_a_typed_length(runtime, model, cost, in_eur):
     )  # fmt: skip
     app.number_input(key=keys.COMPARE_DURATION).set_value(12.5).run()
     assert not app.exception
-    row = stats_table(app).value.set_index("Model").loc[model]
+    row = estimate_table(app).value.set_index("Model").loc[model]
     if cost is not None:
         assert row["Cost"] == cost
     if in_eur is None:
@@ -232,7 +237,7 @@ def test_estimate_for_an_uploaded_file_uses_its_measured_length(runtime, sample_
     assert "speech.wav lasts 5.0 s (its sound track, as measured)." in [
         c.value for c in app.caption
     ]
-    prime = stats_table(app).value.set_index("Model").loc["prime", "Cost"]
+    prime = estimate_table(app).value.set_index("Model").loc["prime", "Cost"]
     assert prime == "50 credits × 5 s of audio = 250 credits"
 
 
