@@ -26,7 +26,7 @@ THUMBNAILS_PER_ROW = 4
 # The timeline: one row per face and one for the audio, each tall enough for its label, and
 # room under them for the axis's numbers and its (short) title, so that nothing overlaps or is
 # cut in the narrowest column (a status card).
-ROW_PX = 30
+ROW_PX = 34
 AXIS_PX = 50
 TIMELINE_CAPTION = (
     "When each face is visible, and where the new audio will play, in seconds into the video."
