@@ -7,6 +7,7 @@ from ui.access import require_access
 from ui.runtime import get_runtime
 from ui.submit.cost import render_cost
 from ui.submit.kling_step import auto_choice, render_kling_step, use_single_faces
+from ui.submit.length_warning import render_length_warning
 from ui.submit.media import media_input, use_samples
 from ui.submit.options import ausynclab_options, choose_targets
 from ui.submit.preflight import (
@@ -52,6 +53,7 @@ if chosen:
 else:
     st.info("Choose a provider above, or several to compare them on the same media.")
 
+render_length_warning(chosen, inputs, ausynclab.options)
 sendable = tuple(check.target for check in checks if not check.blocked)
 cost = render_cost(runtime, sendable, inputs.audio_duration)
 submission = Submission(sendable, inputs, ausynclab.options, title, cost.twinsync_price)
