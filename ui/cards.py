@@ -24,6 +24,7 @@ from ui.face_choice import render_face_choice
 from ui.labels import and_list, target_label
 from ui.people import signed_in, who
 from ui.plain import plain
+from ui.progress import render_progress
 from ui.quality import quality_line
 from ui.runtime import Runtime
 
@@ -117,6 +118,7 @@ def card_body(runtime: Runtime, job: Job, tz: tzinfo) -> None:
     _sender(job)
     if not job.is_final and job.stage is not None and job.state is not JobState.NEEDS_INPUT:
         st.caption(f"Now: {job.stage.value}")
+    render_progress(runtime, job)
     _media(job)
     if job.error:
         st.error(plain(job.error))

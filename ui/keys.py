@@ -41,6 +41,9 @@ SUBMIT_SETTINGS_BASE = "submit_settings_base"  # (version, values) the widgets w
 SUBMIT_BUTTON = "submit_button"
 SUBMIT_SENT = "submit_sent"  # (submission key, job ids) of the last submission
 SUBMIT_AGAIN = "submit_again"  # "send the same again as new jobs": a new nonce
+SUBMIT_KLING_AUTO = "submit_kling_auto"  # use Kling's face at once when it finds only one
+SUBMIT_KLING_TRIED = "submit_kling_tried"  # job id -> refusal (or None) of the automatic choice
+SUBMIT_KLING_SHOWN = "submit_kling_shown"  # Kling job ids whose face panel was brought into view
 
 
 def submit_target(provider: str, model: str) -> str:

@@ -114,8 +114,10 @@ def test_a_toast_says_when_a_job_seen_working_finishes(app, runtime):
 
 
 def test_a_kling_card_waiting_for_a_face_offers_the_choice(app, runtime):
-    """A Kling job waiting for its face shows the choice on its card; choosing creates the task."""
-    sent(app, KLING)
+    """A Kling job waiting for its face shows the choice on its card; choosing creates the task
+    (its one face is used at once unless the Submit form's tick is off)."""
+    choose(use_samples(app), KLING).checkbox(key=keys.SUBMIT_KLING_AUTO).uncheck().run()
+    send(app)
     (job,) = jobs_of(runtime)
     status(app)
     assert ":orange-badge[:material/face: Choose a face]" in texts(app)

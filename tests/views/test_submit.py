@@ -156,12 +156,17 @@ def test_one_provider_from_sample_to_a_finished_card(app, runtime, target, creat
 
 
 def test_kling_waits_for_a_face_then_creates_its_task(app, runtime):
-    """Kling identifies faces at submit, shows them, and creates the task for the chosen face."""
-    sent(app, KLING)
+    """Kling identifies faces at submit, shows them, and creates the task for the chosen face
+    (its one face used at once unticked)."""
+    choose(use_samples(app), KLING).checkbox(key=keys.SUBMIT_KLING_AUTO).uncheck().run()
+    send(app)
     (job,) = jobs_of(runtime)
     assert job.state is JobState.NEEDS_INPUT
     assert creates(runtime, "kling") == ["/kling/klingai/v1/videos/identify-face"]
-    assert "**Kling found these faces: choose the one to lip-sync.**" in texts(app)
+    assert (
+        "**Kling found one face: check where the audio goes, then create the task to send it.**"
+        in texts(app)
+    )
     assert app.radio(key=keys.face_choice(job.id, "face")).options == ["Face 0"]
     assert len(app.get("vega_lite_chart")) == 1
     app.button(key=keys.face_choice(job.id, "send")).click().run()
@@ -176,7 +181,8 @@ def test_kling_waits_for_a_face_then_creates_its_task(app, runtime):
 
 def test_kling_timing_is_checked_before_anything_is_sent(app, runtime):
     """A 1 s trim is refused in Kling's words and the task button stays disabled."""
-    sent(app, KLING)
+    choose(use_samples(app), KLING).checkbox(key=keys.SUBMIT_KLING_AUTO).uncheck().run()
+    send(app)
     (job,) = jobs_of(runtime)
     app.slider(key=keys.face_choice(job.id, "trim")).set_value((0.0, 1.0)).run()
     assert not app.exception

@@ -24,6 +24,7 @@ from ui.people import actor
 from ui.plain import plain
 from ui.runtime import Runtime
 from ui.submit.cost import CostSummary
+from ui.submit.kling_step import sent_sentence
 from ui.submit.options import Target
 
 
@@ -117,10 +118,9 @@ def sent_jobs(runtime: Runtime) -> list[Job]:
 
 def render_sent(jobs: list[Job]) -> None:
     """What was sent, each job's first answer, and the way to its card."""
-    names = and_list([target_label(job.provider, job.model) for job in jobs])
-    st.success(
-        f"Sent to {names}. The status cards update by themselves.", icon=":material/check_circle:"
-    )
+    sentence = sent_sentence(jobs)
+    if sentence:
+        st.success(sentence, icon=":material/check_circle:")
     for job in jobs:
         label = target_label(job.provider, job.model)
         if job.state is JobState.FAILED and job.error:
