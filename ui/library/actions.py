@@ -69,6 +69,8 @@ def register_new(runtime: Runtime, client: AusyncLabClient) -> None:
         )  # fmt: skip
         if _already_registered(client, source):
             return
+        if name is None and source.inputs.video_path:
+            name = source.known_as  # the file's own name (or "the sample video"), not its hash
         runtime.service.measure(source.inputs.model_copy(update={"audio_duration": 0.0}))
         video_id = client.register_video(source.url, name=name)
     except LipsyncError as exc:

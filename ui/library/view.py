@@ -63,13 +63,14 @@ class Listing:
 
 
 def render_library(runtime: Runtime, client: AusyncLabClient) -> None:
-    render_pending_generation(runtime)
     busy = bool(st.session_state.get(keys.LIBRARY_BUSY))
     view = st.fragment(_library, run_every=REFRESH_SECONDS if busy else None)
     view(runtime, client)
 
 
 def _library(runtime: Runtime, client: AusyncLabClient) -> None:
+    # Here, not before the fragment: the generate form's button reruns only the fragment.
+    render_pending_generation(runtime)
     listings = {REGISTERED: _fetch(client.list_registered_videos)}
     listings[GENERATED] = _fetch(client.list_generated_videos)
     _follow_busy(listings.values())
