@@ -48,6 +48,7 @@ from lipsync_core.flows.model import (
     map_provider_state,
     utc_now,
 )
+from lipsync_core.flows.registrations import registered_copy
 from lipsync_core.flows.sources import kling_sound_file
 from lipsync_core.media import limits
 from lipsync_core.pricing import TwinSyncPrice, price_of
@@ -399,11 +400,15 @@ class JobService:
     ) -> tuple[JobInputs, JobOptions]:
         """A Prime job that would register its video takes the registration an earlier job of
         this history made of the same video (the same link, or the same uploaded file, whose
-        name is its content's hash), instead of registering it once more."""
+        name is its content's hash), or else a COMPLETED one of the account's own list (made by
+        the library page, say), instead of registering it once more."""
         if not registers_video(provider, model, inputs, options):
             return inputs, options
         source = inputs.video_url or inputs.video_path
-        found = self.store.registration_of(source, sandbox=self._is_sandbox(provider))
+        sandbox = self._is_sandbox(provider)
+        found = self.store.registration_of(source, sandbox=sandbox) or registered_copy(
+            self._clients.get(provider), inputs, sandbox=sandbox, settings=self.settings
+        )
         if found is None:
             return inputs, options
         reused = inputs.model_copy(update={"registered_video_id": found})

@@ -124,7 +124,7 @@ LIBRARY_PENDING_DELETE = "library_pending_delete"  # (shelf, id, name) awaiting 
 LIBRARY_DETAILS = "library_details"  # (shelf, id) whose details are open
 LIBRARY_PLAYING = "library_playing"  # id of the generated video playing
 LIBRARY_PENDING_GENERATION = "library_pending_generation"  # checked, waiting for the cost dialog
-LIBRARY_SENT = "library_sent"  # fingerprints of registrations sent from this session -> id
+LIBRARY_FORM_ROUND = "library_form_round"  # form name -> how often it was emptied after a success
 # Widget keys; those with a shelf end in "_registered" or "_generated".
 LIBRARY_SEARCH = "library_search"
 LIBRARY_STATES = "library_states"
@@ -143,3 +143,7 @@ LIBRARY_AUDIO_URL = "library_audio_url"
 LIBRARY_AUDIO_FILE = "library_audio_file"
 LIBRARY_GENERATE_NAME = "library_generate_name"
 LIBRARY_GENERATE_SUBMIT = "library_generate_submit"
+LIBRARY_TAB = "library_tab"  # the open tab's title: kept when the page reruns
+LIBRARY_REGISTER_PANEL = "library_register_panel"  # the "Register a new video" panel is open
+LIBRARY_NEW_SAMPLE = "library_new_sample"  # register the shipped sample video
+LIBRARY_DOWNLOAD = "library_download"
