@@ -27,7 +27,7 @@ from tests.core.test_stats import KLING as STATS_KLING
 from tests.core.test_stats import PRIME as STATS_PRIME
 from tests.core.test_stats import TWINSYNC as STATS_TWINSYNC
 from tests.core.test_stats import make_job, measure
-from tests.views.conftest import APP, APP_TIMEOUT, read, save_team_settings
+from tests.views.conftest import APP, APP_TIMEOUT, open_at, read, save_team_settings
 from tests.views.test_submit import KLING, PRIME, choose, texts, use_samples
 from ui import keys
 from ui.cards import cost_line
@@ -47,7 +47,7 @@ TARGETS = [("ausynclab", "nova"), ("twinsync", "videotalking")]
 def open_compare() -> AppTest:
     """The app opened on the compare page (AppTest finds a navigation page only after a run)."""
     app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT).run()
-    app.switch_page(PAGE).run()
+    open_at(app, PAGE)
     assert not app.exception
     return app
 
@@ -245,8 +245,8 @@ def test_rates_are_kept_when_coming_back_to_the_page(runtime):
     """A rate saved for the team is what the page shows after a visit to another page."""
     app = open_compare()
     save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_CREDIT_RATE: 0.004})
-    app.switch_page("views/library_page.py").run()
-    app.switch_page(PAGE).run()
+    open_at(app, "views/library_page.py")
+    open_at(app, PAGE)
     assert not app.exception
     assert app.number_input(key=keys.COMPARE_CREDIT_RATE).value == 0.004
 
@@ -258,13 +258,13 @@ def test_rates_set_on_one_page_are_the_rates_of_the_other(app, runtime):
         app, keys.SUBMIT_SETTINGS_SAVE, {keys.SUBMIT_CURRENCY: "EUR", keys.SUBMIT_PTC_RATE: 0.9}
     )
     assert "| Kling | 0.077 PTC | 0.0693 |" in next(t for t in texts(app) if t.startswith("|"))
-    app.switch_page(PAGE).run()
+    open_at(app, PAGE)
     assert not app.exception
     assert app.text_input(key=keys.COMPARE_CURRENCY).value == "EUR"
     assert app.number_input(key=keys.COMPARE_PTC_RATE).value == 0.9
     assert "**Cost of one job by length of audio (EUR)**" in [m.value for m in app.markdown]
     save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_CREDIT_RATE: 0.002})
-    app.switch_page("views/submit_page.py").run()
+    open_at(app, "views/submit_page.py")
     choose(app, PRIME)
     assert not app.exception
     assert app.text_input(key=keys.SUBMIT_CURRENCY).value == "EUR"
@@ -565,7 +565,7 @@ def test_opening_the_page_reads_a_few_jobs_not_the_whole_history(runtime):
     reads = JobReads(store.engine)
     sa.event.listen(store.engine, "before_cursor_execute", reads)
     try:
-        app.switch_page(PAGE).run()
+        open_at(app, PAGE)
     finally:
         sa.event.remove(store.engine, "before_cursor_execute", reads)
     assert stats_table(app).value["jobs"].sum() == 606

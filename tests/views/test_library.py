@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from lipsync_core.providers.ausynclab import AusyncLabClient, AusyncLabState
 from lipsync_core.sandbox import SandboxConfig, SandboxServer
 from lipsync_core.store import JobFilter
-from tests.views.conftest import APP, APP_TIMEOUT, forget_runtime, read
+from tests.views.conftest import APP, APP_TIMEOUT, forget_runtime, open_at, read
 from ui import keys
 from ui.runtime import Runtime, get_runtime
 
@@ -63,7 +63,7 @@ def open_library(timezone: str | None = None) -> AppTest:
     if timezone:
         app.context = {"timezone": timezone}
     app.run()
-    app.switch_page(PAGE).run()
+    open_at(app, PAGE)
     assert not app.exception
     return app
 

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lipsync_core.flows.model import Job, JobState, utc_now
+from tests.views.conftest import open_at
 from tests.views.test_submit import (
     KLING,
     NOVA,
@@ -33,7 +34,7 @@ FAILED = ":red-badge[:material/error: Failed]"
 
 
 def status(at: AppTest) -> AppTest:
-    return at.switch_page(STATUS).run()
+    return open_at(at, STATUS)
 
 
 def card_titles(at: AppTest) -> list[str]:

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from lipsync_core.errors import provider_display_name
 from lipsync_core.flows.model import DownloadState, Job, JobState, Stage, utc_now
 from lipsync_core.providers.ausynclab import SYNC_MODE_DESCRIPTIONS, SyncMode
-from tests.views.conftest import APP, forget_runtime, read, save_team_settings
+from tests.views.conftest import APP, forget_runtime, open_at, read, save_team_settings
 from ui import keys
 from ui.cards import cost_line
 from ui.labels import target_label
@@ -148,7 +148,7 @@ def test_one_provider_from_sample_to_a_finished_card(app, runtime, target, creat
     assert app.success[0].value.startswith("Sent to ")
     (done,) = finish(runtime, [job])
     assert done.state is JobState.SUCCEEDED, done.error
-    app.switch_page("views/status_page.py").run()
+    open_at(app, "views/status_page.py")
     assert not app.exception
     assert ":green-badge[:material/check_circle: Done]" in texts(app)
     assert len(app.get("video")) == 1
@@ -200,7 +200,7 @@ def test_several_providers_make_one_comparison_group(app, runtime):
     jobs = jobs_of(runtime)
     assert sorted((j.provider, j.model) for j in jobs) == sorted([PRIME, KLING, TWINSYNC])
     assert len({j.group_id for j in jobs}) == 1 and jobs[0].group_id is not None
-    app.switch_page("views/status_page.py").run()
+    open_at(app, "views/status_page.py")
     assert any(t.startswith("**Comparison**: the same video and audio") for t in texts(app))
 
 
@@ -373,7 +373,7 @@ def test_a_job_the_provider_fails_shows_its_error_on_the_card(app, runtime):
     sent(app, TWINSYNC)
     (failed,) = finish(runtime, jobs_of(runtime))
     assert failed.state is JobState.FAILED and failed.error
-    app.switch_page("views/status_page.py").run()
+    open_at(app, "views/status_page.py")
     assert not app.exception
     assert [read(e.value) for e in app.error] == [failed.error]
     assert ":red-badge[:material/error: Failed]" in texts(app)

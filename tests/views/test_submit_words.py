@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lipsync_core.flows.model import Cost, CostUnit, Job, JobInputs, JobState
-from tests.views.conftest import read
+from tests.views.conftest import open_at, read
 from tests.views.test_submit import KLING, NOVA, PRIME, TWINSYNC, choose, texts, use_samples
 from ui import keys
 from ui.cards import cost_line
@@ -129,15 +129,15 @@ def test_a_cost_nobody_published_is_unknown_never_zero(app):
 def test_provider_ticks_are_kept_when_coming_back_to_submit(app):
     """Ticks survive a visit to another page; the unticked stay unticked."""
     choose(app, KLING, TWINSYNC)
-    app.switch_page(STATUS).run()
-    app.switch_page(SUBMIT).run()
+    open_at(app, STATUS)
+    open_at(app, SUBMIT)
     assert not app.exception
     ticked = {t for t in (PRIME, NOVA, KLING, TWINSYNC)
               if app.checkbox(key=keys.submit_target(*t)).value}  # fmt: skip
     assert ticked == {KLING, TWINSYNC}
     app.checkbox(key=keys.submit_target(*KLING)).uncheck().run()
-    app.switch_page(STATUS).run()
-    app.switch_page(SUBMIT).run()
+    open_at(app, STATUS)
+    open_at(app, SUBMIT)
     assert app.checkbox(key=keys.submit_target(*KLING)).value is False
     assert app.checkbox(key=keys.submit_target(*TWINSYNC)).value is True
 
