@@ -544,7 +544,8 @@ class JobReads:
 
 def test_opening_the_page_reads_a_few_jobs_not_the_whole_history(runtime):
     """With 600 finished jobs and 3 comparisons, opening Compare reads only the jobs Side by
-    side shows (one per comparison and the chosen one's members), never the 600 records."""
+    side shows (one per comparison and the chosen one's members) and the Blind test's pair,
+    never the 600 records."""
     store = runtime.service.store
     rng = random.Random(3)
     alone = [
@@ -573,4 +574,4 @@ def test_opening_the_page_reads_a_few_jobs_not_the_whole_history(runtime):
         f"Untitled · sent {(NOW - timedelta(hours=n + 1)).astimezone(UTC):%d %b %Y, %H:%M}"
         for n in range(3)
     ]
-    assert reads.rows() == 3 + 2
+    assert reads.rows() == 3 + 2 + 2
