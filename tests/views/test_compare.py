@@ -46,6 +46,7 @@ TARGETS = [("ausynclab", "nova"), ("twinsync", "videotalking")]
 def open_compare() -> AppTest:
     """The app opened straight on the compare page (no other page runs first)."""
     app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
+    app.run()  # the navigation is known after a first run (AppTest.switch_page)
     app.switch_page(PAGE).run()
     assert not app.exception
     return app

@@ -87,6 +87,7 @@ def hold(runtime: Runtime, job: Job) -> None:
 
 def open_page(page: str) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
+    app.run()  # the navigation is known after a first run (AppTest.switch_page)
     app.switch_page(page).run()
     assert not app.exception
     return app
