@@ -12,7 +12,7 @@ from lipsync_core.flows.common import duration_words
 from lipsync_core.flows.model import Job, JobState
 from lipsync_core.store import ComparisonGroup
 from ui import keys
-from ui.cards import cost_line, playable_output
+from ui.cards import REFRESH_SECONDS, cost_line, followed, playable_output
 from ui.compare.linked import choose_linked, linked_group, remember_choice
 from ui.compare.play_together import play_together
 from ui.labels import target_label
@@ -72,6 +72,19 @@ def render_groups(runtime: Runtime, jobs: Sequence[Job], tz: tzinfo) -> None:
         for column, job in zip(st.columns(len(members)), members, strict=True):
             with column, st.container(border=True):
                 _member(runtime, chosen, job, favourite == job.id)
+    if any(followed(job) or job.state is JobState.NEEDS_INPUT for job in members):
+        st.fragment(_follow, run_every=REFRESH_SECONDS)(runtime, chosen, _signature(members))
+
+
+def _signature(members: Sequence[Job]) -> tuple[tuple[str, str, str], ...]:
+    return tuple(sorted((j.id, j.state.value, str(j.download_state)) for j in members))
+
+
+def _follow(runtime: Runtime, group_id: str, seen: tuple[tuple[str, str, str], ...]) -> None:
+    """While a job of the comparison works (or waits for Kling's face): the page is drawn again
+    once one has changed."""
+    if _signature(runtime.service.group(group_id)[1]) != seen:
+        st.rerun()
 
 
 def _linked_jobs(runtime: Runtime, listed: Sequence[Job]) -> list[Job]:
