@@ -20,6 +20,7 @@ from lipsync_core.flows.common import duration_words
 from lipsync_core.flows.model import Cost, CostUnit, DownloadState, Job, JobState
 from ui import browser_media
 from ui.card_actions import render_actions
+from ui.compare.linked import side_by_side_link
 from ui.face_choice import render_face_choice
 from ui.labels import and_list, target_label
 from ui.people import signed_in, who
@@ -66,6 +67,8 @@ def render_cards(runtime: Runtime, jobs: list[Job], tz: tzinfo) -> None:
             if group_id is not None and len(members) > 1:
                 names = and_list([target_label(j.provider, j.model) for j in members])
                 st.markdown(f"**Comparison**: the same video and audio sent to {names}")
+            if group_id is not None:
+                side_by_side_link(group_id)
             for start in range(0, len(members), CARDS_PER_ROW):
                 columns = st.columns(CARDS_PER_ROW)
                 for column, job in zip(

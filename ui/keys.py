@@ -40,10 +40,12 @@ SUBMIT_SETTINGS_SAVE = "submit_settings_save"  # the editor's "Save for the whol
 SUBMIT_SETTINGS_BASE = "submit_settings_base"  # (version, values) the widgets were filled from
 SUBMIT_BUTTON = "submit_button"
 SUBMIT_SENT = "submit_sent"  # (submission key, job ids) of the last submission
-SUBMIT_AGAIN = "submit_again"  # "send the same again as new jobs": a new nonce
+SUBMIT_AGAIN = "submit_again"  # "send the same again as new jobs": a new nonce, and send
 SUBMIT_KLING_AUTO = "submit_kling_auto"  # use Kling's face at once when it finds only one
 SUBMIT_KLING_TRIED = "submit_kling_tried"  # job id -> refusal (or None) of the automatic choice
 SUBMIT_KLING_SHOWN = "submit_kling_shown"  # Kling job ids whose face panel was brought into view
+SUBMIT_COMPARE_ALL = "submit_compare_all"  # "compare every provider on the sample"
+SUBMIT_ASK_NOW = "submit_ask_now"  # "ask" or "send": the form is sent (or asked) on this run
 
 
 def submit_target(provider: str, model: str) -> str:
@@ -99,6 +101,8 @@ COMPARE_SANDBOX = "compare_sandbox"  # show the sandbox's statistics instead of 
 COMPARE_QUALITY_MEASURE = "compare_quality_measure"  # the lip-sync figure charted against cost
 COMPARE_GROUP = "compare_group"  # the comparison group shown side by side
 COMPARE_FAVOURITE = "compare_favourite"  # prefix: "mark as favourite" button per job
+COMPARE_PLAYERS = "compare_players"  # the container of the side-by-side players
+COMPARE_PLAY_ALL = "compare_play_all"  # the play-together control of Side by side
 COMPARE_STATS_CSV = "compare_stats_csv"
 COMPARE_JOBS_CSV = "compare_jobs_csv"
 # The blind test (ui/compare/blind.py)

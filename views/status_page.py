@@ -23,10 +23,10 @@ if runtime.service.store.count() == 0:
 
 tz = viewer_timezone()
 filters, page_size = render_filters(tz)
-history = runtime.service.history(filters, page=1, page_size=page_size)
+history = runtime.service.history(filters, page=1, page_size=page_size, by_group=True)
 page = current_page(history.pages)
 if page != 1:
-    history = runtime.service.history(filters, page=page, page_size=page_size)
+    history = runtime.service.history(filters, page=page, page_size=page_size, by_group=True)
 render_summary(runtime, filters, history)
 
 render_dialogs(runtime)

@@ -6,6 +6,7 @@ from ui import keys
 from ui.access import require_access
 from ui.runtime import get_runtime
 from ui.submit.cost import render_cost
+from ui.submit.everything import render_compare_everything
 from ui.submit.kling_step import auto_choice, render_kling_step, use_single_faces
 from ui.submit.length_warning import render_length_warning
 from ui.submit.media import media_input, use_samples
@@ -26,10 +27,12 @@ if not runtime.available_providers():
     st.info("Every provider is off: set an API key, or LIPSYNC_SANDBOX=auto to use the sandbox.")
     st.stop()
 
-st.button(
-    "Try the sample media", key=keys.SUBMIT_SAMPLE, on_click=use_samples, args=(runtime,),
-    icon=":material/auto_awesome:",
-)  # fmt: skip
+with st.container(horizontal=True):
+    render_compare_everything(runtime)
+    st.button(
+        "Try the sample media", key=keys.SUBMIT_SAMPLE, on_click=use_samples, args=(runtime,),
+        icon=":material/auto_awesome:",
+    )  # fmt: skip
 video_column, audio_column = st.columns(2)
 with video_column:
     video = media_input("video", runtime)

@@ -32,11 +32,11 @@ def test_the_face_panel_is_in_view_after_send_and_says_what_create_did(
     create = page.get_by_role("button", name="Create the Kling task")
     expect(heading).to_be_in_viewport()
     expect(create).to_be_in_viewport()
-    sent = page.get_by_text("Sent to TwinSync. The status cards update by themselves.")
+    sent = page.get_by_text("Sent 1 job to TwinSync. The status cards update by themselves.")
     link = page.get_by_role("link", name="Open the status cards")
     expect(sent).to_be_visible()
     assert heading.bounding_box()["y"] < sent.bounding_box()["y"] < link.bounding_box()["y"]
     create.click()
     expect(page.get_by_text("You chose face 0: the Kling task was created")).to_be_visible()
-    expect(page.get_by_text("Sent to Kling and TwinSync.")).to_be_visible()
+    expect(page.get_by_text("Sent 2 jobs as a new comparison: Kling and TwinSync.")).to_be_visible()
     expect(heading).to_have_count(0)

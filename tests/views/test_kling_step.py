@@ -103,7 +103,7 @@ def test_one_face_is_used_at_once_and_the_page_says_so(app, runtime):
         "Kling found one face (face 0) and used it: the Kling task was created, and Kling is now "
         "making the video. Its status card shows the progress and the result." in said
     )
-    assert "Sent to Kling. The status cards update by themselves." in said
+    assert "Sent 1 job to Kling. The status cards update by themselves." in said
 
 
 def test_unticked_the_one_face_panel_comes_first_and_nothing_says_sent(app, runtime):
@@ -115,10 +115,10 @@ def test_unticked_the_one_face_panel_comes_first_and_nothing_says_sent(app, runt
     heading = f"**{ONE_FACE}**"
     panel = position(app, lambda node: value_of(node) == heading)
     link = position(app, lambda node: node.type == "page_link")
-    sent = position(app, lambda node: value_of(node).startswith("Sent to"))
+    sent = position(app, lambda node: value_of(node).startswith("Sent "))
     assert panel < sent < link
-    assert "Sent to TwinSync. The status cards update by themselves." in texts(app)
-    assert not [t for t in texts(app) if "Sent to" in t and "Kling" in t]
+    assert "Sent 1 job to TwinSync. The status cards update by themselves." in texts(app)
+    assert not [t for t in texts(app) if t.startswith("Sent ") and "Kling" in t]
     assert creates(runtime, "kling") == ["/kling/klingai/v1/videos/identify-face"]
 
 
@@ -133,7 +133,7 @@ def test_after_create_the_page_says_what_happened(app, runtime):
         "You chose face 0: the Kling task was created, and Kling is now making the video. Its "
         "status card shows the progress and the result." in said
     )
-    assert "Sent to Kling. The status cards update by themselves." in said
+    assert "Sent 1 job to Kling. The status cards update by themselves." in said
     assert runtime.service.get(job.id).provider_job_id is not None
 
 
@@ -145,7 +145,7 @@ def test_several_faces_are_asked_for_before_anything_says_sent(app, runtime, two
     (kling,) = [job for job in jobs_of(runtime) if job.provider == "kling"]
     assert kling.state is JobState.NEEDS_INPUT and len(kling.options.faces) == 2
     assert "**Kling found 2 faces: choose one to send.**" in texts(app)
-    assert "Sent to TwinSync. The status cards update by themselves." in texts(app)
+    assert "Sent 1 job to TwinSync. The status cards update by themselves." in texts(app)
     assert creates(runtime, "kling") == ["/kling/klingai/v1/videos/identify-face"]
     faces = app.radio(key=keys.face_choice(kling.id, "face"))
     assert faces.options == ["Face 0", "Face 1"]
@@ -154,7 +154,10 @@ def test_several_faces_are_asked_for_before_anything_says_sent(app, runtime, two
     assert not app.exception
     assert runtime.service.get(kling.id).options.face_id == "1"
     said = texts(app)
-    assert "Sent to Kling and TwinSync. The status cards update by themselves." in said
+    assert (
+        "Sent 2 jobs as a new comparison: Kling and TwinSync. "
+        "The status cards update by themselves." in said
+    )
     assert any(t.startswith("You chose face 1: the Kling task was created") for t in said)
 
 

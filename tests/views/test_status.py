@@ -218,7 +218,10 @@ def test_submit_again_shows_the_cost_first_and_makes_one_new_job_however_often(a
         ), shown
         app.button(key=keys.SPEND_YES).click().run()
         assert not app.exception
-    assert [s.value for s in app.success] == ["Sent again to TwinSync."]
+    assert [s.value for s in app.success] == [
+        "Sent 1 new job to TwinSync, on its own: the comparison it came from is unchanged. "
+        "Its card is the newest."
+    ]
     jobs = jobs_of(runtime)
     assert len(jobs) == 2 and jobs[0].id != old.id and jobs[0].inputs == old.inputs
     assert jobs[0].group_id is None

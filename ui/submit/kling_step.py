@@ -16,10 +16,10 @@ from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.model import Job, JobState
 from ui import keys
 from ui.face_choice import render_face_choice
-from ui.labels import and_list, target_label
 from ui.plain import plain
 from ui.runtime import Runtime
 from ui.submit.options import Target
+from ui.submit.outcome import made_sentence
 
 KLING = "kling"
 AUTO_LABEL = "When Kling finds only one face, use it (create Kling's task at once)"
@@ -120,9 +120,10 @@ def created_sentence(job: Job, *, automatic: bool) -> str:
 
 
 def sent_sentence(jobs: list[Job]) -> str | None:
-    """``Sent to …`` naming only the jobs really sent: a Kling job waiting for its face is not
-    (its task does not exist yet); ``None`` when nothing is sent yet."""
-    sent = [target_label(job.provider, job.model) for job in jobs if not waiting(job)]
+    """What was sent (``Sent 2 jobs as a new comparison: …``), naming only the jobs
+    really sent: a Kling job waiting for its face is not (its task does not exist yet);
+    ``None`` when nothing is sent yet."""
+    sent = [job for job in jobs if not waiting(job)]
     if not sent:
         return None
-    return f"Sent to {and_list(sent)}. The status cards update by themselves."
+    return f"{made_sentence(sent)} The status cards update by themselves."
