@@ -440,6 +440,10 @@ def test_cancelling_the_confirmation_sends_nothing(app, runtime):
 # -- sending once ---------------------------------------------------------------------------------
 
 
+REGISTERED = ["/ausynclab/api/v1/lipsync/register-video"]
+GENERATED = "/ausynclab/api/v1/lipsync/generate-lipsync"
+
+
 def test_a_second_send_of_the_same_form_makes_no_second_job(app, runtime):
     """A send repeated after an interrupted run (same form, same session) reuses the jobs."""
     sent(app, PRIME, TWINSYNC)
@@ -449,7 +453,9 @@ def test_a_second_send_of_the_same_form_makes_no_second_job(app, runtime):
     assert not app.exception
     assert sorted(j.id for j in jobs_of(runtime)) == first
     assert creates(runtime, "twinsync") == ["/twinsync/videotalking"]
-    assert creates(runtime, "ausynclab") == ["/ausynclab/api/v1/lipsync/register-video"]
+    # one registration, then (once it is done) its one generation
+    prime = creates(runtime, "ausynclab")
+    assert prime in (REGISTERED, [*REGISTERED, GENERATED]), prime
     assert app.button(key=keys.SUBMIT_BUTTON).disabled
 
 
