@@ -6,16 +6,22 @@ BIN := $(VENV)/bin
 .PHONY: run team test setup setup-dev chromium postgresql lint bench
 
 $(BIN)/python:
+	@echo "==> Making a Python environment in $(VENV) (once)…"
 	$(PY) -m venv $(VENV)
+	@echo "==> Updating pip…"
 	$(BIN)/pip install --quiet --upgrade pip
 
 setup: $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	@echo "==> Installing the dashboard's packages (requirements.txt; the first time takes a minute or two)…"
+	$(BIN)/pip install --disable-pip-version-check -r requirements.txt
+	@echo "==> Packages ready."
 
 setup-dev: $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@echo "==> Installing the packages for the tests (requirements-dev.txt)…"
+	$(BIN)/pip install --disable-pip-version-check -r requirements-dev.txt
 
 run: setup
+	@echo "==> Starting the dashboard: open the address printed below in your browser."
 	$(BIN)/python -m ui.serve
 
 team: setup postgresql

@@ -1,9 +1,9 @@
 """Lipsync Dashboard entry point: ``streamlit run app.py``.
 
-Page files are named ``pages/<name>_page.py`` and served at ``/<name>``. The names differ on
-purpose: until this script has run once, Streamlit serves a URL that matches a file in
-``pages/`` by running that file alone (its older pages-folder mode), which would show a
-bookmarked page without this frame. A URL that matches no file falls through to this script.
+Page files live in ``views/``, not ``pages/``: Streamlit treats a ``pages/`` folder as its older
+pages-folder mode until this script has run once, which on a freshly started server showed the
+file names in the sidebar and answered a bookmark such as ``/submit`` with "Page not found".
+Every address falls through to this script, which draws the real navigation from the first paint.
 
 The pages are listed in ``ui/navigation.py``. Who may see any page is decided first
 (``ui.access``): with sign-in set up, a signed-in person; without it, this computer only.

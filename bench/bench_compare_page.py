@@ -52,7 +52,7 @@ CORE_RUNS = 20
 PAGE_RUNS = 15
 REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")
-PAGE = "pages/compare_page.py"
+PAGE = "views/compare_page.py"
 # Every rate set, so that every chart is drawn.
 SETTINGS = TeamSettings(ausynclab_credit=0.001, twinsync_per_second=0.02)
 

@@ -81,7 +81,7 @@ def main() -> None:
         for label, setup in cases():
             at = AppTest.from_file(APP, default_timeout=120)
             at.run()
-            at.switch_page("pages/status_page.py")
+            at.switch_page("views/status_page.py")
             median, p95 = timed(page_run(at, setup), RUNS)
             worst = max(worst, p95)
             print(f"  {'page rerun (AppTest): ' + label:<50}{median:8.1f}ms{p95:7.1f}ms")

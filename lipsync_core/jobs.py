@@ -48,7 +48,9 @@ from lipsync_core.flows.model import (
     map_provider_state,
     utc_now,
 )
+from lipsync_core.flows.registrations import registered_copy
 from lipsync_core.flows.sources import kling_sound_file
+from lipsync_core.grouped_history import count_units, list_units
 from lipsync_core.media import limits
 from lipsync_core.pricing import TwinSyncPrice, price_of
 from lipsync_core.quality_jobs import QualityJobs
@@ -81,10 +83,12 @@ class HistoryPage:
     has_working: bool
     page: int
     page_size: int
+    units: int | None = None  # paged by comparison: the groups and lone jobs that match
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        paged = self.total if self.units is None else self.units
+        return max(1, -(-paged // self.page_size))
 
 
 @dataclass
@@ -275,12 +279,26 @@ class JobService:
         return self.store.get_many(job_ids)
 
     def history(
-        self, filters: JobFilter | None = None, *, page: int = 1, page_size: int = 25
+        self,
+        filters: JobFilter | None = None,
+        *,
+        page: int = 1,
+        page_size: int = 25,
+        by_group: bool = False,
     ) -> HistoryPage:
-        """One page of the history (newest first), the counts per state, and the active check."""
+        """One page of the history (newest first), the counts per state, and the active check.
+
+        ``by_group``: a page holds ``page_size`` comparison groups and lone jobs, each group
+        whole (:mod:`lipsync_core.grouped_history`); otherwise ``page_size`` jobs."""
         page = max(1, page)
         page_size = max(1, min(page_size, 200))
-        jobs = self.store.list_jobs(filters, limit=page_size, offset=(page - 1) * page_size)
+        offset = (page - 1) * page_size
+        units = None
+        if by_group:
+            jobs = list_units(self.store, filters, limit=page_size, offset=offset)
+            units = count_units(self.store, filters)
+        else:
+            jobs = self.store.list_jobs(filters, limit=page_size, offset=offset)
         counts = self.store.count_by_state(filters)
         return HistoryPage(
             jobs=jobs,
@@ -289,6 +307,7 @@ class JobService:
             has_working=self.store.has_working(),
             page=page,
             page_size=page_size,
+            units=units,
         )
 
     def group(self, group_id: str) -> tuple[ComparisonGroup | None, list[Job]]:
@@ -399,11 +418,15 @@ class JobService:
     ) -> tuple[JobInputs, JobOptions]:
         """A Prime job that would register its video takes the registration an earlier job of
         this history made of the same video (the same link, or the same uploaded file, whose
-        name is its content's hash), instead of registering it once more."""
+        name is its content's hash), or else a COMPLETED one of the account's own list (made by
+        the library page, say), instead of registering it once more."""
         if not registers_video(provider, model, inputs, options):
             return inputs, options
         source = inputs.video_url or inputs.video_path
-        found = self.store.registration_of(source, sandbox=self._is_sandbox(provider))
+        sandbox = self._is_sandbox(provider)
+        found = self.store.registration_of(source, sandbox=sandbox) or registered_copy(
+            self._clients.get(provider), inputs, sandbox=sandbox, settings=self.settings
+        )
         if found is None:
             return inputs, options
         reused = inputs.model_copy(update={"registered_video_id": found})

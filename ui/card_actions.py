@@ -21,6 +21,7 @@ from ui.labels import target_label
 from ui.people import actor, signed_in, who
 from ui.plain import plain
 from ui.runtime import Runtime
+from ui.submit.outcome import again_sentence
 
 RETRY = "retry:"
 
@@ -94,7 +95,7 @@ def submit_again(runtime: Runtime, job_id: str) -> None:
         _tell("error", str(exc))
         return
     runtime.refresher.wake()
-    _tell("success", f"Sent again to {target_label(job.provider, job.model)}.")
+    _tell("success", again_sentence(job))
 
 
 def _ask_removal(job_id: str) -> None:

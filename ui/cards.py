@@ -20,10 +20,12 @@ from lipsync_core.flows.common import duration_words
 from lipsync_core.flows.model import Cost, CostUnit, DownloadState, Job, JobState
 from ui import browser_media
 from ui.card_actions import render_actions
+from ui.compare.linked import side_by_side_link
 from ui.face_choice import render_face_choice
 from ui.labels import and_list, target_label
 from ui.people import signed_in, who
 from ui.plain import plain
+from ui.progress import render_progress
 from ui.quality import quality_line
 from ui.runtime import Runtime
 
@@ -65,6 +67,8 @@ def render_cards(runtime: Runtime, jobs: list[Job], tz: tzinfo) -> None:
             if group_id is not None and len(members) > 1:
                 names = and_list([target_label(j.provider, j.model) for j in members])
                 st.markdown(f"**Comparison**: the same video and audio sent to {names}")
+            if group_id is not None:
+                side_by_side_link(group_id)
             for start in range(0, len(members), CARDS_PER_ROW):
                 columns = st.columns(CARDS_PER_ROW)
                 for column, job in zip(
@@ -117,6 +121,7 @@ def card_body(runtime: Runtime, job: Job, tz: tzinfo) -> None:
     _sender(job)
     if not job.is_final and job.stage is not None and job.state is not JobState.NEEDS_INPUT:
         st.caption(f"Now: {job.stage.value}")
+    render_progress(runtime, job)
     _media(job)
     if job.error:
         st.error(plain(job.error))
@@ -184,7 +189,10 @@ def cost_line(job: Job) -> str:
 
 
 def cost_words(cost: Cost) -> str:
-    amount = cost.amount or 0.0
+    """A cost in its unit; one whose amount is unknown says so, never a zero."""
+    if cost.amount is None:
+        return "not known"
+    amount = cost.amount
     if cost.unit is CostUnit.CREDITS:
         text = f"{amount:,.0f} credits"
     elif cost.unit is CostUnit.PTC:

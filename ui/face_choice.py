@@ -23,6 +23,14 @@ from ui.runtime import Runtime
 
 MAX_SECONDS = 60.0
 THUMBNAILS_PER_ROW = 4
+# The timeline: one row per face and one for the audio, each tall enough for its label, and
+# room under them for the axis's numbers and its (short) title, so that nothing overlaps or is
+# cut in the narrowest column (a status card).
+ROW_PX = 34
+AXIS_PX = 50
+TIMELINE_CAPTION = (
+    "When each face is visible, and where the new audio will play, in seconds into the video."
+)
 
 
 @dataclass(frozen=True)
@@ -56,12 +64,20 @@ def render_face_choice(runtime: Runtime, job: Job) -> None:
         _choice(runtime, job, faces)
 
 
+def heading(faces: list[KlingFace]) -> str:
+    """What the panel asks: nothing is sent to Kling for lip-sync until the task is created."""
+    if len(faces) == 1:
+        return "Kling found one face: check where the audio goes, then create the task to send it."
+    return f"Kling found {len(faces)} faces: choose one to send."
+
+
 def _choice(runtime: Runtime, job: Job, faces: list[KlingFace]) -> None:
-    st.markdown("**Kling found these faces: choose the one to lip-sync.**")
+    st.markdown(f"**{heading(faces)}**")
     _thumbnails(faces)
     face = _pick_face(job, faces)
     video_s, audio_s = _lengths(job, face)
     timing = _timing_widgets(job, face, video_s, audio_s)
+    st.caption(TIMELINE_CAPTION)
     st.altair_chart(timeline_chart(faces, timing, video_s), width="stretch")
     findings = check_timing(timing, video_s, audio_s)
     for finding in findings:
@@ -159,18 +175,32 @@ def timeline_chart(faces: list[KlingFace], timing: Timing, video_s: float) -> al
     )
     return (
         alt.Chart(pd.DataFrame(rows))
-        .mark_bar(cornerRadius=3, height=16)
+        .mark_bar(cornerRadius=3)
         .encode(
             x=alt.X(
-                "start:Q", title="seconds into the video", scale=alt.Scale(domain=[0, video_s])
+                "start:Q",
+                title="seconds",
+                scale=alt.Scale(domain=[0, video_s]),
+                axis=alt.Axis(labelOverlap=True, tickMinStep=1),
             ),
             x2="end:Q",
-            y=alt.Y("what:N", title=None, sort=None),
+            y=alt.Y(
+                "what:N",
+                title=None,
+                sort=None,
+                scale=alt.Scale(paddingInner=0.35),
+                axis=alt.Axis(labelPadding=6),
+            ),
             color=alt.Color("kind:N", scale=colours, legend=None),
             tooltip=["what", "start", "end"],
         )
-        .properties(height=40 + 26 * len(rows))
+        .properties(height=timeline_height(len(rows)))
     )
+
+
+def timeline_height(rows: int) -> int:
+    """The chart's height in pixels: Streamlit fits the axis inside it, so it is counted too."""
+    return AXIS_PX + ROW_PX * rows
 
 
 def _send(runtime: Runtime, job: Job, timing: Timing) -> None:

@@ -40,12 +40,22 @@ SUBMIT_SETTINGS_SAVE = "submit_settings_save"  # the editor's "Save for the whol
 SUBMIT_SETTINGS_BASE = "submit_settings_base"  # (version, values) the widgets were filled from
 SUBMIT_BUTTON = "submit_button"
 SUBMIT_SENT = "submit_sent"  # (submission key, job ids) of the last submission
-SUBMIT_AGAIN = "submit_again"  # "send the same again as new jobs": a new nonce
+SUBMIT_AGAIN = "submit_again"  # "send the same again as new jobs": a new nonce, and send
+SUBMIT_KLING_AUTO = "submit_kling_auto"  # use Kling's face at once when it finds only one
+SUBMIT_KLING_TRIED = "submit_kling_tried"  # job id -> refusal (or None) of the automatic choice
+SUBMIT_KLING_SHOWN = "submit_kling_shown"  # Kling job ids whose face panel was brought into view
+SUBMIT_COMPARE_ALL = "submit_compare_all"  # "compare every provider on the sample"
+SUBMIT_ASK_NOW = "submit_ask_now"  # "ask" or "send": the form is sent (or asked) on this run
 
 
 def submit_target(provider: str, model: str) -> str:
     """The checkbox choosing one provider/model on the submit page."""
     return f"submit_target_{provider}_{model}"
+
+
+def kept(widget_key: str) -> str:
+    """The plain session key keeping a Submit widget's value across page switches."""
+    return f"kept_{widget_key}"
 
 
 def face_choice(job_id: str, part: str) -> str:
@@ -91,6 +101,8 @@ COMPARE_SANDBOX = "compare_sandbox"  # show the sandbox's statistics instead of 
 COMPARE_QUALITY_MEASURE = "compare_quality_measure"  # the lip-sync figure charted against cost
 COMPARE_GROUP = "compare_group"  # the comparison group shown side by side
 COMPARE_FAVOURITE = "compare_favourite"  # prefix: "mark as favourite" button per job
+COMPARE_PLAYERS = "compare_players"  # the container of the side-by-side players
+COMPARE_PLAY_ALL = "compare_play_all"  # the play-together control of Side by side
 COMPARE_STATS_CSV = "compare_stats_csv"
 COMPARE_JOBS_CSV = "compare_jobs_csv"
 # The blind test (ui/compare/blind.py)
@@ -116,7 +128,7 @@ LIBRARY_PENDING_DELETE = "library_pending_delete"  # (shelf, id, name) awaiting 
 LIBRARY_DETAILS = "library_details"  # (shelf, id) whose details are open
 LIBRARY_PLAYING = "library_playing"  # id of the generated video playing
 LIBRARY_PENDING_GENERATION = "library_pending_generation"  # checked, waiting for the cost dialog
-LIBRARY_SENT = "library_sent"  # fingerprints of registrations sent from this session -> id
+LIBRARY_FORM_ROUND = "library_form_round"  # form name -> how often it was emptied after a success
 # Widget keys; those with a shelf end in "_registered" or "_generated".
 LIBRARY_SEARCH = "library_search"
 LIBRARY_STATES = "library_states"
@@ -135,3 +147,7 @@ LIBRARY_AUDIO_URL = "library_audio_url"
 LIBRARY_AUDIO_FILE = "library_audio_file"
 LIBRARY_GENERATE_NAME = "library_generate_name"
 LIBRARY_GENERATE_SUBMIT = "library_generate_submit"
+LIBRARY_TAB = "library_tab"  # the open tab's title: kept when the page reruns
+LIBRARY_REGISTER_PANEL = "library_register_panel"  # the "Register a new video" panel is open
+LIBRARY_NEW_SAMPLE = "library_new_sample"  # register the shipped sample video
+LIBRARY_DOWNLOAD = "library_download"

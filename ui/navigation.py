@@ -1,11 +1,12 @@
 """The app's pages, in one place: the navigation ``app.py`` runs, and the stand-ins the access
 gate shows in their place (``ui.access``).
 
-The gate always answers with a navigation too. While no script of this process has called
-``st.navigation``, Streamlit still serves a file of ``pages/`` by running it alone (its older
-pages-folder mode), so a gate that stopped before any navigation would leave ``/status_page``
-open; and a URL of one of the pages keeps its address on the sign-in screen instead of a "Page
-not found".
+The gate always answers with a navigation too, so a bookmarked page's address keeps its place
+on the sign-in screen instead of a "Page not found".
+
+The default page (Submit) is served at ``/``: Streamlit gives a default page no address of its
+own, so ``/submit`` is a hidden page that moves the visitor to ``/`` (and its own name,
+``url_path``, is one nobody types). Every page's bookmark opens that page.
 """
 
 from __future__ import annotations
@@ -29,24 +30,36 @@ class PageSpec:
 
 
 PAGES = (
-    PageSpec("pages/submit_page.py", "Submit", ":material/upload:", "submit", default=True),
-    PageSpec("pages/status_page.py", "Status", ":material/view_agenda:", "status"),
-    PageSpec("pages/compare_page.py", "Compare", ":material/compare:", "compare"),
-    PageSpec("pages/library_page.py", "AusyncLab library", ":material/video_library:", "library"),
+    PageSpec("views/submit_page.py", "Submit", ":material/upload:", "home", default=True),
+    PageSpec("views/status_page.py", "Status", ":material/view_agenda:", "status"),
+    PageSpec("views/compare_page.py", "Compare", ":material/compare:", "compare"),
+    PageSpec("views/library_page.py", "AusyncLab library", ":material/video_library:", "library"),
 )
+
+DEFAULT = next(spec for spec in PAGES if spec.default)
+DEFAULT_ADDRESS = "submit"  # the address a person bookmarks for the default page
 
 
 def pages() -> list[StreamlitPage]:
-    """The app's navigation."""
-    return [
+    """The app's navigation, and the hidden page at the default page's own address."""
+    listed = [
         st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
                 default=spec.default)
         for spec in PAGES
     ]  # fmt: skip
+    alias = st.Page(_to_default, title=DEFAULT.title, url_path=DEFAULT_ADDRESS, visibility="hidden")
+    return [*listed, alias]
+
+
+def _to_default() -> None:
+    """``/submit``: the Submit page, at its place in the navigation (``/``)."""
+    st.switch_page(DEFAULT.path)
 
 
 def stand_ins(screen: Callable[[], None], title: str) -> list[StreamlitPage]:
-    """A page at every page's address that draws ``screen`` instead."""
-    return [
+    """A page at every page's address (the default page's own address too) that draws
+    ``screen`` instead."""
+    listed = [
         st.Page(screen, title=title, url_path=spec.url_path, default=spec.default) for spec in PAGES
     ]
+    return [*listed, st.Page(screen, title=title, url_path=DEFAULT_ADDRESS, visibility="hidden")]

@@ -54,7 +54,11 @@ def confirmation(action: str, spend: Spend, what: str, yes: str = "Yes, send it"
 
 @st.dialog("Confirm the cost", on_dismiss=forget)
 def _dialog(action: str, spend: Spend, what: str, yes: str) -> None:
-    st.text(f"{what} This will cost about {spend.words}.")
+    if any(item.amount is not None for item in spend.estimates):
+        st.text(f"{what} This will cost about {spend.words}.")
+    else:
+        why = "; ".join(item.explanation for item in spend.estimates) or spend.words
+        st.text(f"{what} Its cost is not known: {why}.")
     for reason in spend.reasons:
         st.warning(reason, icon=":material/payments:")
     left, right = st.columns(2)

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.browser
 FINISH_SECONDS = 120
 DONE_BADGE = re.compile(r"\bDone$")  # the badge's text follows its icon's name
 PRIME, TWINSYNC = "AusyncLab Prime", "TwinSync"
+SENT_BOTH = "Sent 2 jobs as a new comparison: AusyncLab Prime and TwinSync."
 PLAY = """async (video) => {
     video.muted = true;
     await video.play();
@@ -104,7 +105,7 @@ def test_two_providers_finish_on_their_own_and_the_result_plays(
     send.dblclick()
     page.wait_for_timeout(250)
     send.click(force=True)  # one more, while the page is still being redrawn
-    expect(page.get_by_text("Sent to AusyncLab Prime and TwinSync.")).to_be_visible()
+    expect(page.get_by_text(SENT_BOTH)).to_be_visible()
     open_status(page)
     page.evaluate("window.__same_page = true")
     wait_for_done(page, 2)
@@ -127,7 +128,7 @@ def test_jobs_running_when_the_app_stops_finish_after_a_restart(page: Page, laun
     app = launch_app()
     fill_form(page, app, PRIME, TWINSYNC)
     send_button(page, PRIME, TWINSYNC).click()
-    expect(page.get_by_text("Sent to AusyncLab Prime and TwinSync.")).to_be_visible()
+    expect(page.get_by_text(SENT_BOTH)).to_be_visible()
     assert not any(job.is_final for job in jobs_in(app))
     app.kill()
     again = launch_app()

@@ -15,8 +15,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from lipsync_core.flows.sources import uploads_dir
-from tests.pages.conftest import runtime  # noqa: F401  (the in-process runtime, receiver included)
 from tests.ui.test_runtime_callbacks import given_callback_url, running_nova
+from tests.views.conftest import runtime  # noqa: F401  (the in-process runtime, receiver included)
 from ui.runtime import Runtime
 
 Serve = Callable[[dict[str, bytes]], str]

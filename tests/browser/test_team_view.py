@@ -32,7 +32,7 @@ def test_a_job_sent_on_one_dashboard_appears_on_the_other_without_a_reload(
     sender.set_default_timeout(60_000)
     fill_form(sender, first, TWINSYNC)
     send_button(sender, TWINSYNC).click()
-    expect(sender.get_by_text("Sent to TwinSync.")).to_be_visible()
+    expect(sender.get_by_text("Sent 1 job to TwinSync.")).to_be_visible()
 
     expect(watcher.get_by_text("TwinSync", exact=False).first).to_be_visible(timeout=15_000)
     expect(watcher.get_by_text("1 job", exact=False)).to_be_visible(timeout=15_000)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lipsync_core.team import Action, Activity, SavedSettings, TeamSettings
-from tests.pages.conftest import read
+from tests.views.conftest import read
 from ui.activity import activity_line, what
 from ui.team_settings import change_lines, changed_words
 

@@ -13,6 +13,7 @@ from lipsync_core.errors import LipsyncError, MediaValidationError, provider_dis
 from lipsync_core.pricing import PRICES, estimate, to_currency
 from lipsync_core.team import TeamSettings
 from ui import keys
+from ui.fields import about
 from ui.plain import plain
 from ui.uploads import AUDIO_TYPES, VIDEO_TYPES, Upload
 
@@ -31,7 +32,7 @@ def render_estimate(settings: TeamSettings) -> None:
         try:
             seconds = measured_seconds(upload)
         except LipsyncError as exc:
-            st.error(plain(exc))
+            st.error(plain(about("Audio or video file", str(exc))))
             return
         st.caption(f"{plain(upload.name)} lasts {seconds:.1f} s (its sound track, as measured).")
     if seconds is None:

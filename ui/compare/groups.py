@@ -1,4 +1,5 @@
-"""Side by side: the outputs of one comparison group next to each other, and the favourite."""
+"""Side by side: the outputs of one comparison group next to each other, one control that plays
+them all together, and the favourite. A link (:mod:`ui.compare.linked`) may choose the group."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from lipsync_core.flows.common import duration_words
 from lipsync_core.flows.model import Job, JobState
 from lipsync_core.store import ComparisonGroup
 from ui import keys
-from ui.cards import cost_line, playable_output
+from ui.cards import REFRESH_SECONDS, cost_line, followed, playable_output
+from ui.compare.linked import choose_linked, linked_group, remember_choice
+from ui.compare.play_together import play_together
+from ui.labels import target_label
 from ui.people import actor, signed_in, who
 from ui.plain import plain
 from ui.quality import quality_figures
@@ -32,6 +36,7 @@ def group_ids(jobs: Sequence[Job]) -> list[str]:
 
 
 def render_groups(runtime: Runtime, jobs: Sequence[Job], tz: tzinfo) -> None:
+    jobs = [*_linked_jobs(runtime, jobs), *jobs]
     ids = group_ids(jobs)
     if not ids:
         st.info(
@@ -40,11 +45,13 @@ def render_groups(runtime: Runtime, jobs: Sequence[Job], tz: tzinfo) -> None:
         )
         return
     a_member = {job.group_id: job for job in jobs if job.group_id}
+    choose_linked(ids)
     chosen = st.selectbox(
         "Comparison",
         ids,
         format_func=lambda gid: _group_label(a_member[gid], tz),
         key=keys.COMPARE_GROUP,
+        on_change=remember_choice,
     )
     group, members = runtime.service.group(chosen)
     favourite = group.favourite_job_id if group else None
@@ -54,9 +61,38 @@ def render_groups(runtime: Runtime, jobs: Sequence[Job], tz: tzinfo) -> None:
         return
     if group is not None:
         _people(group, tz)
-    for column, job in zip(st.columns(len(members)), members, strict=True):
-        with column, st.container(border=True):
-            _member(runtime, chosen, job, favourite == job.id)
+    playable = [job for job in members if playable_output(job)]
+    if len(playable) > 1:
+        names = [target_label(job.provider, job.model) for job in playable]
+        play_together(
+            keys.COMPARE_PLAYERS, key=keys.COMPARE_PLAY_ALL, names=names,
+            play="▶ Play all together from the start", pause="Pause all",
+        )  # fmt: skip
+    with st.container(key=keys.COMPARE_PLAYERS):
+        for column, job in zip(st.columns(len(members)), members, strict=True):
+            with column, st.container(border=True):
+                _member(runtime, chosen, job, favourite == job.id)
+    if any(followed(job) or job.state is JobState.NEEDS_INPUT for job in members):
+        st.fragment(_follow, run_every=REFRESH_SECONDS)(runtime, chosen, _signature(members))
+
+
+def _signature(members: Sequence[Job]) -> tuple[tuple[str, str, str], ...]:
+    return tuple(sorted((j.id, j.state.value, str(j.download_state)) for j in members))
+
+
+def _follow(runtime: Runtime, group_id: str, seen: tuple[tuple[str, str, str], ...]) -> None:
+    """While a job of the comparison works (or waits for Kling's face): the page is drawn again
+    once one has changed."""
+    if _signature(runtime.service.group(group_id)[1]) != seen:
+        st.rerun()
+
+
+def _linked_jobs(runtime: Runtime, listed: Sequence[Job]) -> list[Job]:
+    """The linked comparison's jobs when it is older than the period's list (else none)."""
+    linked = linked_group()
+    if linked is None or any(job.group_id == linked for job in listed):
+        return []
+    return runtime.service.group(linked)[1]
 
 
 def _people(group: ComparisonGroup, tz: tzinfo) -> None:

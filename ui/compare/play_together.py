@@ -4,11 +4,14 @@ A small ``st.components.v2`` component (no iframe: its script runs in the page) 
 ``<video>`` elements inside the container with the given key (Streamlit gives it the CSS class
 ``st-key-<key>``), rewinds them, starts them in the same click (so the browser lets them play
 with sound), and keeps the second within a tenth of a second of the first while they play.
-Only one of them is heard at a time, so the two sound tracks never echo; the control switches
-which.
+Only one of them is heard at a time, so the sound tracks never echo; the control switches
+which. The same control plays any number of videos (Side by side plays every output of a
+comparison): ``names`` name the videos in page order, and the buttons' words can be given.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import streamlit as st
 
@@ -39,13 +42,16 @@ export default function (component) {
   const videos = () =>
     Array.from(document.querySelectorAll(`.st-key-${data.players} video`));
   const button = (act) => parentElement.querySelector(`button[data-act="${act}"]`);
+  const names = data.names || ["A", "B"];
+  if (data.play) { button("play").textContent = data.play; }
+  if (data.pause) { button("pause").textContent = data.pause; }
+  button("sound").hidden = names.length < 2;
   let heard = 0;
   let keeper = null;
   const hear = () => {
     videos().forEach((video, index) => { video.muted = index !== heard; });
-    const names = ["A", "B"];
-    button("sound").textContent =
-      `Sound from ${names[heard]} (switch to ${names[1 - heard]})`;
+    const next = names[(heard + 1) % names.length];
+    button("sound").textContent = `Sound from ${names[heard]} (switch to ${next})`;
   };
   const stopKeeping = () => {
     if (keeper !== null) { clearInterval(keeper); keeper = null; }
@@ -73,7 +79,7 @@ export default function (component) {
     stopKeeping();
     videos().forEach((video) => video.pause());
   };
-  button("sound").onclick = () => { heard = 1 - heard; hear(); };
+  button("sound").onclick = () => { heard = (heard + 1) % names.length; hear(); };
   return stopKeeping;
 }
 """
@@ -81,6 +87,15 @@ export default function (component) {
 _component = st.components.v2.component("lipsync_play_together", html=HTML, css=CSS, js=JS)
 
 
-def play_together(players_key: str, *, key: str) -> None:
-    """The control for the videos inside ``st.container(key=players_key)``."""
-    _component(key=key, data={"players": players_key})
+def play_together(
+    players_key: str,
+    *,
+    key: str,
+    names: Sequence[str] = ("A", "B"),
+    play: str | None = None,
+    pause: str | None = None,
+) -> None:
+    """The control for the videos inside ``st.container(key=players_key)``, named ``names`` in
+    page order; ``play`` and ``pause`` replace the buttons' words ("both")."""
+    data = {"players": players_key, "names": list(names), "play": play, "pause": pause}
+    _component(key=key, data=data)

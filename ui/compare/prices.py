@@ -13,22 +13,30 @@ from lipsync_core.pricing import PRICES, Price, estimate, to_currency
 from lipsync_core.team import TeamSettings
 from ui import keys
 from ui.compare.estimate import render_estimate
+from ui.labels import target_label
+from ui.provider_words import PTC_WORDS, model_words, price_words, source_words
 from ui.runtime import Runtime
 from ui.team_settings import ON_COMPARE, render_defaults, render_settings
 from ui.timezones import viewer_timezone
 
 SECONDS = range(1, 61)
-UNIT_WORDS = {"credits": "credits", "PTC": "PTC (302.ai)", "unknown": "not published"}
+UNIT_WORDS = {
+    "credits": "AusyncLab credits",
+    "PTC": "PTC (302.ai's prepaid credits)",
+    "unknown": "not published",
+}
 
 
 def target_name(provider: str, model: str) -> str:
-    return f"{provider_display_name(provider)} · {model}"
+    """The short name on the chart and its notes: ``AusyncLab Prime``, ``Kling``."""
+    return target_label(provider, model)
 
 
 def render_prices(runtime: Runtime) -> TeamSettings:
     """The price table, the team's rates, the chart and the estimate box; returns the team's
     settings (as saved: every page uses them)."""
     st.dataframe(price_table(PRICES.values()), hide_index=True, width="stretch")
+    st.caption(f"{PTC_WORDS}. A credit's price depends on your AusyncLab plan: set it below.")
     st.subheader("In the team's currency")
     settings = render_settings(runtime, ON_COMPARE, viewer_timezone())
     with st.expander("Defaults and where they come from"):
@@ -55,21 +63,14 @@ def price_table(prices: Iterable[Price]) -> pd.DataFrame:
             {
                 "Provider": provider_display_name(price.provider),
                 "Model": price.model,
+                "What it is": model_words(price.provider, price.model),
                 "Price": price_words(price),
                 "Unit": UNIT_WORDS.get(price.unit, price.unit),
-                "Source": price.source,
+                "Source": source_words(price),
             }
             for price in prices
         ]
     )
-
-
-def price_words(price: Price) -> str:
-    if price.per_second is not None:
-        return f"{price.per_second:,g} {price.unit} per second of audio"
-    if price.per_job is not None:
-        return f"{price.per_job:g} {price.unit} per job (face identification + lip-sync task)"
-    return "not published: set your own price per second below"
 
 
 def cost_curve(
@@ -115,7 +116,7 @@ def _chart(curve: pd.DataFrame, currency: str, *, log: bool) -> alt.Chart:
         .encode(
             x=alt.X("seconds:Q", title="Length of the audio (seconds)", scale=seconds),
             y=alt.Y("cost:Q", title=f"Cost of one job ({currency})", scale=cost),
-            color=alt.Color("target:N", title=None),
+            color=alt.Color("target:N", title=None, legend=alt.Legend(labelLimit=0)),
             tooltip=["target", "seconds", alt.Tooltip("cost:Q", format=",.4f")],
         )
     )

@@ -49,7 +49,11 @@ DEFINITIONS = (
 )
 COLUMNS = {
     "provider": st.column_config.TextColumn("Provider"),
-    "model": st.column_config.TextColumn("Model"),
+    "model": st.column_config.TextColumn(
+        "Model",
+        help="The provider's own name: prime and nova (AusyncLab's two models), "
+        "advanced-lip-sync (Kling, through 302.ai), videotalking (TwinSync's service).",
+    ),
     "jobs": st.column_config.NumberColumn("Jobs"),
     "finished": st.column_config.NumberColumn("Finished"),
     "succeeded": st.column_config.NumberColumn("Succeeded"),
@@ -61,7 +65,9 @@ COLUMNS = {
     "p90_turnaround_s": st.column_config.NumberColumn(
         "9 in 10 finished within", format="%.1f s", help="The 90th percentile of the time."
     ),
-    "unit": st.column_config.TextColumn("Paid in"),
+    "unit": st.column_config.TextColumn(
+        "Paid in", help="credits: AusyncLab credits; PTC: 302.ai's prepaid credits (for Kling)."
+    ),
     "reported_jobs": st.column_config.NumberColumn("Jobs with a reported cost"),
     "used": st.column_config.NumberColumn("Used (as reported)", format="%.3f"),
     "estimate_for_used": st.column_config.NumberColumn("Estimated for them", format="%.3f"),

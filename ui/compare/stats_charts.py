@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lipsync_core.errors import provider_display_name
 from ui import keys
+from ui.labels import target_label
 
 CURRENCY_COLUMN = "cost_per_output_second_in_currency"
 TURNAROUND_WORDS = {
@@ -34,7 +34,7 @@ QUALITY_MEASURES = {
 }  # fmt: skip
 NO_PRICE = {
     "credits": "set the price of 1 AusyncLab credit under Prices",
-    "PTC": "set the price of 1 PTC under Prices",
+    "PTC": "set the price of 1 PTC (302.ai's prepaid credit) under Prices",
 }
 Spec = dict[str, Any]
 Row = dict[str, Any]
@@ -42,7 +42,8 @@ NAMES_AXIS = {"title": None, "labelLimit": 0}
 
 
 def target_name(provider: str, model: str) -> str:
-    return f"{provider_display_name(provider)} · {model}"
+    """The short name on the charts: ``AusyncLab Prime``, ``Kling``, ``TwinSync``."""
+    return target_label(provider, model)
 
 
 def known(value: object) -> bool:

@@ -15,14 +15,16 @@ import streamlit as st
 
 from lipsync_core.errors import LipsyncError, NotFoundError
 from lipsync_core.flows.model import JobInputs, JobState
-from lipsync_core.providers.ausynclab import AusyncLabClient
+from lipsync_core.flows.registrations import ON_ITS_WAY, registration_for
+from lipsync_core.providers.ausynclab import AusyncLabClient, AusyncLabState
 from lipsync_core.team import Action
 from ui import keys, spend
-from ui.library.sources import choose
-from ui.library.table import GENERATED, SHELVES
+from ui.library.fields import empty, value
+from ui.library.sources import Source, choose
+from ui.library.table import GENERATED, REGISTERED, SHELVES, title
 from ui.people import actor
 from ui.runtime import Runtime
-from ui.uploads import Upload
+from ui.submit.media import SAMPLE_FILES
 
 FLASH_SECONDS = 20.0
 
@@ -51,31 +53,57 @@ def current_flashes() -> list[Flash]:
 
 
 def register_new(runtime: Runtime, client: AusyncLabClient) -> None:
-    """Register the video of the form (a link or an upload) under the name given."""
-    state = st.session_state
-    name = (state.get(keys.LIBRARY_NEW_NAME) or "").strip() or None
+    """Register the video of the form (a link, an upload or the sample) under the name given.
+
+    The video is checked first (a link that answers, a real video). A video the account has
+    already registered (ready, or still being prepared) is not registered again: it is chosen
+    below instead. After a failure the panel stays open with what the person gave.
+    """
+    name = (value("register", keys.LIBRARY_NEW_NAME) or "").strip() or None
+    source: Source | None = None
     try:
+        sample = SAMPLE_FILES["video"] if value("register", keys.LIBRARY_NEW_SAMPLE) else None
         source = choose(
-            runtime, "video", state.get(keys.LIBRARY_NEW_URL), _file(keys.LIBRARY_NEW_FILE)
-        )
-        sent: dict[str, int] = state.setdefault(keys.LIBRARY_SENT, {})
-        fingerprint = f"{source.fingerprint}|{name}"
-        if fingerprint in sent:
-            flash("info", f"This video was just registered as #{sent[fingerprint]}; see below.")
+            runtime, "video", value("register", keys.LIBRARY_NEW_URL),
+            value("register", keys.LIBRARY_NEW_FILE), sample=sample,
+        )  # fmt: skip
+        if _already_registered(client, source):
             return
+        if name is None and source.inputs.video_path:
+            name = source.known_as  # the file's own name (or "the sample video"), not its hash
+        runtime.service.measure(source.inputs.model_copy(update={"audio_duration": 0.0}))
         video_id = client.register_video(source.url, name=name)
     except LipsyncError as exc:
-        flash("error", str(exc))
+        flash("error", source.in_words(str(exc)) if source else str(exc))
+        st.session_state[keys.LIBRARY_REGISTER_PANEL] = True
         return
-    sent[fingerprint] = video_id
     runtime.service.team.record(
         actor(), Action.LIBRARY_REGISTERED, str(video_id), {"id": video_id, "name": name}
     )
+    empty("register")
+    st.session_state[SHELVES[REGISTERED].key(keys.LIBRARY_CHOICE)] = video_id
     flash(
         "success",
         f"Registered as #{video_id}. It shows as PENDING or PROCESSING until AusyncLab has "
         "prepared it; once COMPLETED you can generate lip-sync from it.",
     )
+
+
+def _already_registered(client: AusyncLabClient, source: Source) -> bool:
+    """Say so and choose it when the account already has this video registered."""
+    found = registration_for(client, source.url, ON_ITS_WAY)
+    if found is None:
+        return False
+    empty("register")
+    st.session_state[SHELVES[REGISTERED].key(keys.LIBRARY_CHOICE)] = found.id
+    ready = (
+        "you can generate lip-sync from it below"
+        if found.state is AusyncLabState.COMPLETED
+        else f"it is still being prepared ({found.state.value})"
+    )
+    flash("info", f"This video is already registered as {title(found)}: {ready}. "
+          "Nothing was registered again.")  # fmt: skip
+    return True
 
 
 @dataclass(frozen=True)
@@ -100,16 +128,18 @@ def generate_from(runtime: Runtime, registered_video_id: int, video_name: str | 
     until the person confirms (see :func:`render_pending_generation`).
     """
     state = st.session_state
-    name = (state.get(keys.LIBRARY_GENERATE_NAME) or "").strip() or video_name
+    name = (value("generate", keys.LIBRARY_GENERATE_NAME) or "").strip() or video_name
     nonce = state.setdefault(keys.NONCE, uuid.uuid4().hex)
+    source: Source | None = None
     try:
         source = choose(
-            runtime, "audio", state.get(keys.LIBRARY_AUDIO_URL), _file(keys.LIBRARY_AUDIO_FILE)
-        )
+            runtime, "audio", value("generate", keys.LIBRARY_AUDIO_URL),
+            value("generate", keys.LIBRARY_AUDIO_FILE),
+        )  # fmt: skip
         inputs = source.inputs.model_copy(update={"registered_video_id": registered_video_id})
         inputs = runtime.service.measure(inputs, video=False)
     except LipsyncError as exc:
-        flash("error", str(exc))
+        flash("error", source.in_words(str(exc)) if source else str(exc))
         return
     key = f"library:{nonce}:{registered_video_id}:{source.fingerprint}:{name}"
     pending = PendingGeneration(registered_video_id, inputs, name, key)
@@ -146,6 +176,7 @@ def _generate(runtime: Runtime, pending: PendingGeneration) -> None:
     if job.state is JobState.FAILED:
         flash("error", job.error or "AusyncLab did not start the lip-sync.")
         return
+    empty("generate")
     flash(
         "success",
         f"Lip-sync from #{pending.registered_video_id} started; it appears under Generated "
@@ -203,10 +234,3 @@ def _forget(shelf: str, video_id: int) -> None:
         close_details()
     if shelf == GENERATED and state.get(keys.LIBRARY_PLAYING) == video_id:
         state.pop(keys.LIBRARY_PLAYING)
-    sent = state.get(keys.LIBRARY_SENT, {})
-    for fingerprint in [f for f, v in sent.items() if v == video_id and shelf != GENERATED]:
-        del sent[fingerprint]
-
-
-def _file(key: str) -> Upload | None:
-    return st.session_state.get(key)

@@ -7,6 +7,7 @@ import streamlit as st
 from lipsync_core.providers.ausynclab import AusyncLabClient, AusyncLabState, RegisteredVideo
 from ui import keys
 from ui.library.actions import generate_from, register_new
+from ui.library.fields import field
 from ui.library.table import title
 from ui.plain import plain
 from ui.runtime import Runtime
@@ -15,14 +16,25 @@ from ui.uploads import AUDIO_TYPES, VIDEO_TYPES
 
 def register_form(runtime: Runtime, client: AusyncLabClient) -> None:
     """Register a source video for Prime, from a link or a file on this computer."""
-    with st.expander("➕ Register a new video"), st.form("library_register_form"):
+    panel = st.expander(
+        "➕ Register a new video", key=keys.LIBRARY_REGISTER_PANEL, on_change="rerun"
+    )
+    with panel, st.form("library_register_form"):
         st.text_input(
             "Link to the video",
-            key=keys.LIBRARY_NEW_URL,
+            key=field("register", keys.LIBRARY_NEW_URL),
             placeholder="https://example.com/person-talking.mp4",
         )
-        st.file_uploader("…or a video file", type=VIDEO_TYPES, key=keys.LIBRARY_NEW_FILE)
-        st.text_input("Name (optional)", key=keys.LIBRARY_NEW_NAME, max_chars=120)
+        st.file_uploader(
+            "…or a video file", type=VIDEO_TYPES, key=field("register", keys.LIBRARY_NEW_FILE)
+        )
+        st.checkbox(
+            "…or the sample video (a person talking for 5 seconds)",
+            key=field("register", keys.LIBRARY_NEW_SAMPLE),
+        )
+        st.text_input(
+            "Name (optional)", key=field("register", keys.LIBRARY_NEW_NAME), max_chars=120
+        )
         st.form_submit_button(
             "Register video",
             key=keys.LIBRARY_NEW_SUBMIT,
@@ -43,10 +55,16 @@ def generate_form(runtime: Runtime, video: RegisteredVideo) -> None:
     with st.form("library_generate_form"):
         st.markdown(f"**Generate lip-sync from {plain(title(video))}** (model Prime)")
         st.text_input(
-            "Link to the audio", key=keys.LIBRARY_AUDIO_URL, placeholder="https://…/speech.mp3"
+            "Link to the audio",
+            key=field("generate", keys.LIBRARY_AUDIO_URL),
+            placeholder="https://…/speech.mp3",
         )
-        st.file_uploader("…or an audio file", type=AUDIO_TYPES, key=keys.LIBRARY_AUDIO_FILE)
-        st.text_input("Name (optional)", key=keys.LIBRARY_GENERATE_NAME, max_chars=120)
+        st.file_uploader(
+            "…or an audio file", type=AUDIO_TYPES, key=field("generate", keys.LIBRARY_AUDIO_FILE)
+        )
+        st.text_input(
+            "Name (optional)", key=field("generate", keys.LIBRARY_GENERATE_NAME), max_chars=120
+        )
         st.form_submit_button(
             "Generate lip-sync",
             key=keys.LIBRARY_GENERATE_SUBMIT,

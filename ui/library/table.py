@@ -82,9 +82,12 @@ def table(
 
 
 def _links(videos: Sequence[Video]) -> list[str]:
+    """The generated shelf's extra column. Media links are not shown: they name ``file://``
+    paths or the sandbox's own port, which a browser refuses or cannot reach; the page plays
+    the chosen video through the dashboard instead (:mod:`ui.library.media`)."""
     if videos and isinstance(videos[0], GeneratedVideo):
-        return ["registered_video_id", "output", "audio"]
-    return ["video"]
+        return ["registered_video_id"]
+    return []
 
 
 def _row(
@@ -98,12 +101,14 @@ def _row(
         "created": _local(video.created_at, when),
     }
     if isinstance(video, GeneratedVideo):
-        row["registered_video_id"] = video.registered_video_id
-        row["output"] = video.output_video_url
-        row["audio"] = video.audio_url
-    else:
-        row["video"] = video.video_url
+        row["registered_video_id"] = from_words(video.registered_video_id)
     return row
+
+
+def from_words(registered_video_id: int | None) -> str:
+    """The registered video a generation was made from, as the table says it: ``#12`` or a dash
+    when AusyncLab did not say."""
+    return "—" if registered_video_id is None else f"#{registered_video_id}"
 
 
 def _local(moment: datetime | None, when: LocalTime) -> datetime | None:

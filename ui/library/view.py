@@ -19,12 +19,12 @@ from lipsync_core.providers.ausynclab import (
     GeneratedVideo,
     RegisteredVideo,
 )
-from ui import browser_media, keys
+from ui import keys
 from ui.browser_media import picture_cell
+from ui.library import details
 from ui.library.actions import (
     ask_delete,
     cancel_delete,
-    close_details,
     current_flashes,
     delete_confirmed,
     open_details,
@@ -51,6 +51,7 @@ from ui.runtime import Runtime
 from ui.timezones import LocalTime, local_time
 
 REFRESH_SECONDS = 3.0
+ROW_HEIGHT = 72  # px: a thumbnail a person can recognise (the default row is 35 px)
 
 
 @dataclass(frozen=True)
@@ -62,22 +63,25 @@ class Listing:
 
 
 def render_library(runtime: Runtime, client: AusyncLabClient) -> None:
-    render_pending_generation(runtime)
     busy = bool(st.session_state.get(keys.LIBRARY_BUSY))
     view = st.fragment(_library, run_every=REFRESH_SECONDS if busy else None)
     view(runtime, client)
 
 
 def _library(runtime: Runtime, client: AusyncLabClient) -> None:
+    # Here, not before the fragment: the generate form's button reruns only the fragment.
+    render_pending_generation(runtime)
     listings = {REGISTERED: _fetch(client.list_registered_videos)}
     listings[GENERATED] = _fetch(client.list_generated_videos)
     _follow_busy(listings.values())
     for message in current_flashes():
         getattr(st, message.level)(plain(message.text))
         if message.status_link:
-            st.page_link("pages/status_page.py", label="Open the Status page", icon="➡️")
+            st.page_link("views/status_page.py", label="Open the Status page", icon="➡️")
     when = local_time(st.context.timezone)
-    tabs = st.tabs([shelf.title for shelf in SHELVES.values()])
+    tabs = st.tabs(
+        [shelf.title for shelf in SHELVES.values()], key=keys.LIBRARY_TAB, on_change="rerun"
+    )
     for tab, shelf in zip(tabs, SHELVES.values(), strict=True):
         with tab:
             if shelf.kind == REGISTERED:
@@ -124,8 +128,9 @@ def _shelf(
         column_config=_columns(shelf, when),
         hide_index=True,
         width="stretch",
+        row_height=ROW_HEIGHT,
     )
-    _actions(shelf, shown, when, client)
+    _actions(shelf, shown, when, runtime, client)
     if shelf.kind == REGISTERED:
         chosen = _chosen(shelf, shown)
         if isinstance(chosen, RegisteredVideo):
@@ -153,22 +158,22 @@ def _filtered(shelf: Shelf, videos: list[Video], when: LocalTime) -> list[Video]
 
 def _columns(shelf: Shelf, when: LocalTime) -> dict[str, object]:
     common = {
-        "thumbnail": st.column_config.ImageColumn("Thumbnail", width="small"),
+        "thumbnail": st.column_config.ImageColumn(
+            "Thumbnail", width="medium", help="Details shows it bigger"
+        ),
         "id": st.column_config.NumberColumn("ID", format="%d", width="small"),
         "name": st.column_config.TextColumn("Name"),
-        "state": st.column_config.TextColumn("State", width="small"),
+        "state": st.column_config.TextColumn("State", width="medium"),
         "created": st.column_config.DatetimeColumn(
             f"Created ({when.label})", format="YYYY-MM-DD HH:mm:ss"
         ),
     }
     if shelf.kind == GENERATED:
-        return {
-            **common,
-            "registered_video_id": st.column_config.NumberColumn("From #", format="%d"),
-            "output": st.column_config.LinkColumn("Result", display_text="Open video"),
-            "audio": st.column_config.LinkColumn("Audio", display_text="Open audio"),
-        }
-    return {**common, "video": st.column_config.LinkColumn("Source", display_text="Open video")}
+        made_from = st.column_config.TextColumn(
+            "Made from", help="The registered video it was made from", width="small"
+        )
+        return {**common, "registered_video_id": made_from}
+    return common
 
 
 def _chosen(shelf: Shelf, shown: list[Video]) -> Video:
@@ -177,7 +182,9 @@ def _chosen(shelf: Shelf, shown: list[Video]) -> Video:
     return by_id.get(chosen, shown[0])
 
 
-def _actions(shelf: Shelf, shown: list[Video], when: LocalTime, client: AusyncLabClient) -> None:
+def _actions(
+    shelf: Shelf, shown: list[Video], when: LocalTime, runtime: Runtime, client: AusyncLabClient
+) -> None:
     by_id = {video.id: video for video in shown}
     choice = st.selectbox(
         f"Choose a {shelf.noun}",
@@ -186,8 +193,8 @@ def _actions(shelf: Shelf, shown: list[Video], when: LocalTime, client: AusyncLa
         key=shelf.key(keys.LIBRARY_CHOICE),
     )
     video = by_id[choice]
-    details, playing, delete = st.columns(3)
-    details.button(
+    opening, playing, delete = st.columns(3)
+    opening.button(
         "Details",
         key=shelf.key(keys.LIBRARY_DETAILS_BUTTON),
         on_click=open_details,
@@ -210,54 +217,8 @@ def _actions(shelf: Shelf, shown: list[Video], when: LocalTime, client: AusyncLa
         args=(shelf.kind, video.id, title(video)),
         width="stretch",
     )
-    _player(shelf, by_id)
-    _details(shelf, when, client)
-
-
-def _player(shelf: Shelf, by_id: dict[int, Video]) -> None:
-    playing = by_id.get(st.session_state.get(keys.LIBRARY_PLAYING, -1))
-    if isinstance(playing, GeneratedVideo) and playing.output_video_url:
-        playable = browser_media.video(playing.output_video_url)
-        if playable is None:
-            st.warning("This video could not be loaded here; use its link in the table.")
-            return
-        st.video(playable)
-        st.caption(f"Playing {plain(title(playing))}.")
-
-
-def _details(shelf: Shelf, when: LocalTime, client: AusyncLabClient) -> None:
-    opened = st.session_state.get(keys.LIBRARY_DETAILS)
-    if not opened or opened[0] != shelf.kind:
-        return
-    get = client.get_generated_video if shelf.kind == GENERATED else client.get_registered_video
-    with st.container(border=True):
-        try:
-            video = get(opened[1])
-        except LipsyncError as exc:
-            st.error(plain(exc))
-        else:
-            _detail_lines(video, when)
-        st.button("Close details", key=shelf.key(keys.LIBRARY_CLOSE_BUTTON), on_click=close_details)
-
-
-def _detail_lines(video: Video, when: LocalTime) -> None:
-    picture, facts = st.columns([1, 2])
-    thumbnail = browser_media.picture(video.thumbnail_url)
-    if thumbnail:
-        picture.image(thumbnail, width="stretch")
-    created = f"{when.format(video.created_at)} ({when.label})" if video.created_at else "unknown"
-    lines = [
-        f"**{plain(title(video))}**",
-        f"- State: {STATE_BADGES[video.state]}",
-        f"- Created: {created}",
-    ]
-    if isinstance(video, GeneratedVideo):
-        lines.append(f"- From registered video: #{video.registered_video_id}")
-        lines.append(f"- Audio: {plain(video.audio_url or '—')}")
-        lines.append(f"- Result: {plain(video.output_video_url or 'not ready yet')}")
-    else:
-        lines.append(f"- Source video: {plain(video.video_url or '—')}")
-    facts.markdown("\n".join(lines))
+    details.player(runtime, by_id)
+    details.details(shelf, when, runtime, client)
 
 
 @st.dialog("Delete this video?", on_dismiss=cancel_delete)

@@ -66,8 +66,9 @@ def render_filters(tz: tzinfo) -> tuple[JobFilter, int]:
         "Sent until", value=None, key=keys.STATUS_UNTIL, on_change=_first_page
     )
     size = columns[4].selectbox(
-        "Per page", PAGE_SIZES, key=keys.STATUS_PAGE_SIZE, on_change=_first_page
-    )
+        "Per page", PAGE_SIZES, key=keys.STATUS_PAGE_SIZE, on_change=_first_page,
+        help="Comparisons and single jobs per page: a comparison is never split across pages.",
+    )  # fmt: skip
     chosen = [JobState(s) for s in states]
     mine = me.id if me is not None and whose == MINE else None
     return job_filter(providers, chosen, since, until, tz, mine), size

@@ -19,6 +19,7 @@ from lipsync_core import pricing
 from lipsync_core.pricing import ConversionRates, CostEstimate, Total, TwinSyncPrice
 from lipsync_core.spending import Spend, money, not_counted, own_units, unit_words
 from ui.labels import target_label
+from ui.provider_words import PTC_WORDS
 from ui.runtime import Runtime
 from ui.submit.options import Target
 from ui.team_settings import ON_SUBMIT, render_settings
@@ -51,6 +52,8 @@ def render_cost(
         return CostSummary(spend, team.twinsync_price)
     st.markdown(cost_table(spend.estimates, team.rates, spend.total))
     st.caption(spend.total.explanation)
+    if any(item.unit == "PTC" for item in spend.estimates):
+        st.caption(f"{PTC_WORDS}.")
     return CostSummary(spend, team.twinsync_price)
 
 

@@ -20,16 +20,17 @@ from lipsync_core.flows.model import JobInputs
 from lipsync_core.flows.sources import uploads_dir
 from lipsync_core.uploads import keep_file, keep_upload
 from ui import keys
+from ui.fields import about
 from ui.plain import plain
 from ui.runtime import Runtime
-from ui.uploads import AUDIO_TYPES, VIDEO_TYPES
+from ui.submit.accepted import accepted_types, types_help
 
 Kind = Literal["video", "audio"]
 KINDS: tuple[Kind, ...] = ("video", "audio")
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SAMPLE_FILES: dict[Kind, Path] = {"video": SAMPLES / "face.mp4", "audio": SAMPLES / "speech.wav"}
 FILE, LINK = "A file", "A link"
-UPLOAD_TYPES: dict[Kind, list[str]] = {"video": VIDEO_TYPES, "audio": AUDIO_TYPES}
+PLAYERS = {"video": st.video, "audio": st.audio}  # a player for each sample, to preview it
 LABELS: dict[Kind, str] = {"video": "Video of the speaker", "audio": "Audio to lip-sync"}
 PLACEHOLDERS: dict[Kind, str] = {
     "video": "https://example.com/speaker.mp4",
@@ -87,13 +88,16 @@ def media_input(kind: Kind, runtime: Runtime) -> MediaChoice:
         )
         return MediaChoice(kind, url=url.strip() or None)
     upload = st.file_uploader(
-        f"The {kind} file", type=UPLOAD_TYPES[kind], key=keys.SUBMIT_UPLOAD[kind]
-    )
+        f"The {kind} file", type=accepted_types(kind), key=keys.SUBMIT_UPLOAD[kind],
+        help=types_help(kind),
+    )  # fmt: skip
     kept = _kept_upload(kind, upload, runtime)
     if kept is not None:
         st.caption(
             f"Using **{plain(kept.name)}**" + (" (sample)" if kept.upload_id is None else "")
         )
+        if kept.upload_id is None:
+            PLAYERS[kind](kept.path)
     return MediaChoice(kind, file=kept)
 
 
@@ -127,7 +131,7 @@ def _keep_new(kind: Kind, upload: UploadedFile, runtime: Runtime) -> LocalFile |
             return kept
     st.session_state[refused_key] = refused
     st.session_state.pop(keys.SUBMIT_FILE[kind], None)
-    st.error(refused[1])
+    st.error(about(f"{kind.capitalize()} file", refused[1]))
     return None
 
 

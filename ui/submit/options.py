@@ -13,15 +13,27 @@ from lipsync_core.providers.ausynclab import SYNC_MODE_DESCRIPTIONS, SyncMode
 from ui import keys
 from ui.labels import sync_mode_words, target_label
 from ui.plain import plain
+from ui.provider_words import provider_help
 from ui.runtime import Runtime
+from ui.submit import kept
 
 Target = tuple[str, str]
 REGISTER, DIRECT, REGISTERED = "register", "direct", "registered"
 PRIME_ROUTES = {
-    REGISTER: "Register this video, then generate (Prime's documented way)",
-    DIRECT: "Send it directly, without registering (generate-lipsync-v2, uses the sync mode)",
+    REGISTER: "Register this video at AusyncLab first, then lip-sync it (the usual way for Prime)",
+    DIRECT: "Send the video straight away, without registering it (follows the length rule below)",
     REGISTERED: "Use a video already registered at AusyncLab",
 }
+PRIME_ROUTE_HELP = (
+    "AusyncLab Prime normally works on a video registered (uploaded and prepared) at AusyncLab "
+    "beforehand; the dashboard registers it for you. It can also take the video directly "
+    "(AusyncLab's generate-lipsync-v2 request), which then follows the length rule below."
+)
+SYNC_MODE_LABEL = "When the video and the audio differ in length"
+SYNC_MODE_HELP = (
+    "AusyncLab calls this the sync mode: it decides how the video is stretched, repeated or "
+    "cut to last as long as the audio. Each choice shows AusyncLab's own name for it first."
+)
 REGISTERED_TTL = 30
 
 
@@ -39,13 +51,17 @@ def all_targets(runtime: Runtime) -> list[Target]:
 
 
 def choose_targets(runtime: Runtime) -> list[Target]:
-    """One checkbox per provider/model that is Live or Sandbox; several make a comparison."""
+    """One checkbox per provider/model that is Live or Sandbox; several make a comparison.
+
+    Each "?" says what the provider is, its price and limits; ticks are kept across pages."""
     targets = all_targets(runtime)
     columns = st.columns(len(targets))
     chosen = []
     for column, target in zip(columns, targets, strict=True):
-        word = runtime.connection(target[0]).value.capitalize()
-        if column.checkbox(target_label(*target), key=keys.submit_target(*target), help=word):
+        key = keys.submit_target(*target)
+        kept.restore(key, False)
+        about = provider_help(*target, runtime.connection(target[0]).value)
+        if kept.remember(key, column.checkbox(target_label(*target), key=key, help=about)):
             chosen.append(target)
     return chosen
 
@@ -62,14 +78,16 @@ def ausynclab_options(chosen: list[Target], runtime: Runtime) -> AusyncLabChoice
             list(PRIME_ROUTES),
             format_func=PRIME_ROUTES.__getitem__,
             key=keys.SUBMIT_PRIME_ROUTE,
+            help=PRIME_ROUTE_HELP,
         )
     sync_mode: str = SyncMode.LOOP.value
     if "nova" in models or route == DIRECT:
         sync_mode = st.selectbox(
-            "Sync mode (when the video and the audio differ in length)",
+            SYNC_MODE_LABEL,
             [mode.value for mode in SYNC_MODE_DESCRIPTIONS],
             format_func=sync_mode_words,
             key=keys.SUBMIT_SYNC_MODE,
+            help=SYNC_MODE_HELP,
         )
     options = JobOptions(sync_mode=sync_mode, use_v2=route == DIRECT)
     if route != REGISTERED:

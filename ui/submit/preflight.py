@@ -18,6 +18,7 @@ from lipsync_core.errors import Finding, LipsyncError, Severity
 from lipsync_core.flows.model import JobInputs
 from lipsync_core.flows.sources import media_url
 from lipsync_core.media import faces, limits
+from ui.fields import about, field_name
 from ui.labels import target_label
 from ui.plain import plain
 from ui.runtime import Runtime
@@ -121,8 +122,8 @@ def check_target(
     """Everything that decides whether this provider can be sent the form's media."""
     provider, model = target
     uses_registered = provider == "ausynclab" and inputs.registered_video_id is not None
-    findings = [*_input_findings("video", video, needed=not uses_registered)]
-    findings += _input_findings("audio", audio, needed=True)
+    findings = [*_input_findings("video", video, inputs, needed=not uses_registered)]
+    findings += _input_findings("audio", audio, inputs, needed=True)
     if not any(f.blocking for f in findings):
         findings += limits.validate(
             provider,
@@ -134,13 +135,15 @@ def check_target(
     return TargetCheck(target, findings)
 
 
-def _input_findings(kind: str, probed: Probe | None, *, needed: bool) -> list[Finding]:
+def _input_findings(
+    kind: str, probed: Probe | None, inputs: JobInputs, *, needed: bool
+) -> list[Finding]:
     if not needed:
         return []
     if probed is None:
         return [Finding(f"Give the {kind}: a file from this computer or a link.", rule="input")]
     if probed.error:
-        return [Finding(probed.error, rule=f"{kind}.probe")]
+        return [Finding(about(field_name(kind, inputs), probed.error), rule=f"{kind}.probe")]
     return []
 
 
@@ -156,7 +159,7 @@ def _address_findings(
         try:
             media_url(inputs, kind, provider=provider, sandbox=sandbox, settings=runtime.settings)
         except LipsyncError as exc:
-            found.append(Finding(str(exc), rule=f"{kind}.address"))
+            found.append(Finding(about(field_name(kind, inputs), str(exc)), rule=f"{kind}.address"))
     return found
 
 
@@ -187,7 +190,7 @@ def render_face_check(video: MediaChoice, probed: Probe | None) -> None:
     with st.spinner("Looking for faces…"):
         checked = face_check(video.file.path)
     if checked.error:
-        st.error(plain(_own_name(checked.error, video)))
+        st.error(plain(about("Video file", _own_name(checked.error, video))))
         return
     result = checked.result
     assert result is not None

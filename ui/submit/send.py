@@ -3,8 +3,10 @@
 The submission key is the core's :func:`~lipsync_core.jobs.intent_key` of what the form asks
 for, salted with this browser session's nonce, and the core turns it into one job per
 provider/model: a double click, a rerun or a click on an unchanged form returns the jobs already
-sent instead of sending again. "Send the same again" draws a new nonce, which is how a person
-asks for new jobs with the same media.
+sent instead of sending again. "Send the same again as new jobs" draws a new nonce and sends
+(after the cost dialog when the cost asks for it): new jobs, a new comparison, never the old one.
+"Compare every provider on the sample" (:mod:`ui.submit.everything`) always shows the cost
+dialog first.
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ from ui.people import actor
 from ui.plain import plain
 from ui.runtime import Runtime
 from ui.submit.cost import CostSummary
+from ui.submit.everything import ASK, asked_now, send_again
+from ui.submit.kling_step import sent_sentence
 from ui.submit.options import Target
+from ui.submit.outcome import links_to
 
 
 @dataclass(frozen=True)
@@ -89,12 +94,17 @@ def send(runtime: Runtime, submission: Submission) -> None:
 def render_send(
     runtime: Runtime, submission: Submission, cost: CostSummary, *, ready: bool
 ) -> None:
-    """The send button: it sends, or first asks in the cost dialog when the cost says so."""
-    if st.button(
+    """The send button: it sends, or first asks in the cost dialog when the cost says so (always
+    after "Compare every provider on the sample")."""
+    now = asked_now()
+    if now is not None:
+        new_nonce()  # new jobs, a new comparison: never the ones already sent
+    clicked = st.button(
         send_label(submission), key=keys.SUBMIT_BUTTON, type="primary",
         disabled=not ready or already_sent(submission),
-    ):  # fmt: skip
-        if cost.spend.needs_confirmation:
+    )  # fmt: skip
+    if (clicked or now) and ready and not already_sent(submission):
+        if cost.spend.needs_confirmation or now == ASK:
             spend.ask(submission.key)
         else:
             send(runtime, submission)
@@ -116,21 +126,19 @@ def sent_jobs(runtime: Runtime) -> list[Job]:
 
 
 def render_sent(jobs: list[Job]) -> None:
-    """What was sent, each job's first answer, and the way to its card."""
-    names = and_list([target_label(job.provider, job.model) for job in jobs])
-    st.success(
-        f"Sent to {names}. The status cards update by themselves.", icon=":material/check_circle:"
-    )
+    """What was sent, each job's first answer, and the way to its cards."""
+    sentence = sent_sentence(jobs)
+    if sentence:
+        st.success(sentence, icon=":material/check_circle:")
     for job in jobs:
         label = target_label(job.provider, job.model)
         if job.state is JobState.FAILED and job.error:
             st.error(f"{label}: {plain(job.error)}")
         elif job.note:
             st.info(f"{label}: {plain(job.note)}")
-    st.page_link(
-        "pages/status_page.py", label="Open the status cards", icon=":material/view_agenda:"
-    )
+    links_to(jobs)
     st.button(
-        "Send the same again as new jobs", key=keys.SUBMIT_AGAIN, on_click=new_nonce,
-        help="Clicking Send again on an unchanged form does not make new jobs; this does.",
+        "Send the same again as new jobs", key=keys.SUBMIT_AGAIN, on_click=send_again,
+        help="Sends the same media to the same providers once more: new jobs, a new "
+        "comparison (clicking Send on an unchanged form does not make new jobs; this does).",
     )  # fmt: skip

@@ -8,6 +8,7 @@ claims); ``{"is_logged_in": False}`` is a dashboard with sign-in set up and nobo
 
 from __future__ import annotations
 
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,10 +16,10 @@ from streamlit.testing.v1 import AppTest
 
 from lipsync_core.flows.model import Job, JobInputs, JobState
 from lipsync_core.team import Action
-from tests.pages.conftest import APP, APP_TIMEOUT, read, save_team_settings
-from tests.pages.test_compare import wait_until_final
-from tests.pages.test_library import client_of, registered
-from tests.pages.test_submit import SAMPLES, TWINSYNC, choose, jobs_of, send, use_samples
+from tests.views.conftest import APP, APP_TIMEOUT, open_at, read, save_team_settings
+from tests.views.test_compare import wait_until_final
+from tests.views.test_library import client_of, registered
+from tests.views.test_submit import SAMPLES, TWINSYNC, choose, jobs_of, send, use_samples
 from ui import keys
 from ui.runtime import Runtime
 from ui.status.filters import MINE
@@ -26,7 +27,7 @@ from ui.status.filters import MINE
 ANA = {"is_logged_in": True, "email": "ana@example.com", "name": "Ana Lima", "sub": "a1"}
 BAO = {"is_logged_in": True, "email": "bao@example.com", "name": "Bao Tran", "sub": "b2"}
 SIGNED_OUT = {"is_logged_in": False}
-STATUS, COMPARE, LIBRARY = "pages/status_page.py", "pages/compare_page.py", "pages/library_page.py"
+STATUS, COMPARE, LIBRARY = "views/status_page.py", "views/compare_page.py", "views/library_page.py"
 PAGES = [STATUS, COMPARE, LIBRARY]
 SAMPLE_VIDEO, SAMPLE_AUDIO = SAMPLES / "face.mp4", SAMPLES / "speech.wav"
 
@@ -41,7 +42,7 @@ def open_as(user: dict[str, object] | None, page: str | None = None, **context: 
         at.context = context
     at.run()
     if page is not None:
-        at.switch_page(page).run()
+        open_at(at, page)
     assert not at.exception
     return at
 
@@ -87,12 +88,12 @@ def test_with_sign_in_nobody_signed_in_sees_only_the_sign_in_screen(runtime, pag
 
 @pytest.mark.parametrize("page", PAGES)
 def test_a_page_file_run_alone_still_shows_only_the_sign_in_screen(runtime, page):
-    """Before any navigation, Streamlit runs a file of pages/ on its own (as AppTest does on a
-    first run at a page): the page's own guard shows the sign-in screen and nothing else."""
+    """A page file run on its own (``streamlit run views/status_page.py``, not through app.py):
+    the page's own guard shows the sign-in screen and nothing else."""
     send_as(runtime, BAO, "Someone else's")
-    at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
+    at = AppTest.from_file(str(Path(APP).parent / page), default_timeout=APP_TIMEOUT)
     at.user = dict(SIGNED_OUT)
-    at.switch_page(page).run()
+    at.run()
     assert not at.exception
     assert_sign_in_screen(at)
     assert not any("Someone else" in m.value for m in at.markdown)
@@ -177,7 +178,7 @@ def test_a_job_sent_from_the_submit_page_is_the_senders(runtime):
     assert not at.exception
     (job,) = jobs_of(runtime)
     assert job.sent_by == "ana@example.com"
-    assert "Sent by you" in captions(at.switch_page(STATUS).run())
+    assert "Sent by you" in captions(open_at(at, STATUS))
     assert "Sent by ana@example.com" in captions(open_as(BAO, STATUS))
 
 

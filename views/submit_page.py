@@ -4,9 +4,11 @@ import streamlit as st
 
 from ui import keys
 from ui.access import require_access
-from ui.face_choice import render_face_choice
 from ui.runtime import get_runtime
 from ui.submit.cost import render_cost
+from ui.submit.everything import render_compare_everything
+from ui.submit.kling_step import auto_choice, render_kling_step, use_single_faces
+from ui.submit.length_warning import render_length_warning
 from ui.submit.media import media_input, use_samples
 from ui.submit.options import ausynclab_options, choose_targets
 from ui.submit.preflight import (
@@ -25,10 +27,12 @@ if not runtime.available_providers():
     st.info("Every provider is off: set an API key, or LIPSYNC_SANDBOX=auto to use the sandbox.")
     st.stop()
 
-st.button(
-    "Try the sample media", key=keys.SUBMIT_SAMPLE, on_click=use_samples, args=(runtime,),
-    icon=":material/auto_awesome:",
-)  # fmt: skip
+with st.container(horizontal=True):
+    render_compare_everything(runtime)
+    st.button(
+        "Try the sample media", key=keys.SUBMIT_SAMPLE, on_click=use_samples, args=(runtime,),
+        icon=":material/auto_awesome:",
+    )  # fmt: skip
 video_column, audio_column = st.columns(2)
 with video_column:
     video = media_input("video", runtime)
@@ -38,6 +42,7 @@ with audio_column:
 st.subheader("Providers")
 chosen = choose_targets(runtime)
 ausynclab = ausynclab_options(chosen, runtime)
+kling_auto = auto_choice(chosen)
 title = st.text_input("Name for the cards (optional)", key=keys.SUBMIT_TITLE).strip() or None
 
 with st.spinner("Checking the media…"):
@@ -45,19 +50,19 @@ with st.spinner("Checking the media…"):
 inputs = measured_inputs(video, audio, ausynclab.registered_video_id, video_probe, audio_probe)
 checks = [check_target(target, runtime, inputs, video_probe, audio_probe) for target in chosen]
 if chosen:
-    st.subheader("Preflight")
+    st.subheader("Checks before sending")
     render_checks(checks)
     render_face_check(video, video_probe)
 else:
     st.info("Choose a provider above, or several to compare them on the same media.")
 
+render_length_warning(chosen, inputs, ausynclab.options)
 sendable = tuple(check.target for check in checks if not check.blocked)
 cost = render_cost(runtime, sendable, inputs.audio_duration)
 submission = Submission(sendable, inputs, ausynclab.options, title, cost.twinsync_price)
 render_send(runtime, submission, cost, ready=bool(sendable) and ausynclab.missing is None)
 
-jobs = sent_jobs(runtime)
+jobs = use_single_faces(runtime, sent_jobs(runtime), auto=kling_auto)
 if jobs:
+    render_kling_step(runtime, jobs)  # Kling's face first: nothing is sent to Kling before it
     render_sent(jobs)
-    for job in jobs:
-        render_face_choice(runtime, job)

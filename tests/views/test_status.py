@@ -10,7 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lipsync_core.flows.model import Job, JobState, utc_now
-from tests.pages.test_submit import (
+from tests.views.conftest import open_at
+from tests.views.test_submit import (
     KLING,
     NOVA,
     PRIME,
@@ -27,13 +28,13 @@ from tests.pages.test_submit import (
 from ui import keys
 from ui.runtime import Runtime
 
-STATUS = "pages/status_page.py"
+STATUS = "views/status_page.py"
 DONE = ":green-badge[:material/check_circle: Done]"
 FAILED = ":red-badge[:material/error: Failed]"
 
 
 def status(at: AppTest) -> AppTest:
-    return at.switch_page(STATUS).run()
+    return open_at(at, STATUS)
 
 
 def card_titles(at: AppTest) -> list[str]:
@@ -114,8 +115,10 @@ def test_a_toast_says_when_a_job_seen_working_finishes(app, runtime):
 
 
 def test_a_kling_card_waiting_for_a_face_offers_the_choice(app, runtime):
-    """A Kling job waiting for its face shows the choice on its card; choosing creates the task."""
-    sent(app, KLING)
+    """A Kling job waiting for its face shows the choice on its card; choosing creates the task
+    (its one face is used at once unless the Submit form's tick is off)."""
+    choose(use_samples(app), KLING).checkbox(key=keys.SUBMIT_KLING_AUTO).uncheck().run()
+    send(app)
     (job,) = jobs_of(runtime)
     status(app)
     assert ":orange-badge[:material/face: Choose a face]" in texts(app)
@@ -207,12 +210,18 @@ def test_submit_again_shows_the_cost_first_and_makes_one_new_job_however_often(a
         assert len(jobs_of(runtime)) == before, "nothing is sent before the cost is confirmed"
         shown = [t.value for t in app.text]
         assert any(
-            t.startswith("Send this TwinSync job again, as a new job of its own? This will cost")
+            t.startswith(
+                "Send this TwinSync job again, as a new job of its own? Its cost is not "
+                "known: TwinSync publishes no prices"
+            )
             for t in shown
         ), shown
         app.button(key=keys.SPEND_YES).click().run()
         assert not app.exception
-    assert [s.value for s in app.success] == ["Sent again to TwinSync."]
+    assert [s.value for s in app.success] == [
+        "Sent 1 new job to TwinSync, on its own: the comparison it came from is unchanged. "
+        "Its card is the newest."
+    ]
     jobs = jobs_of(runtime)
     assert len(jobs) == 2 and jobs[0].id != old.id and jobs[0].inputs == old.inputs
     assert jobs[0].group_id is None

@@ -18,11 +18,11 @@ from streamlit.testing.v1 import AppTest
 from lipsync_core.providers.ausynclab import AusyncLabClient, AusyncLabState
 from lipsync_core.sandbox import SandboxConfig, SandboxServer
 from lipsync_core.store import JobFilter
-from tests.pages.conftest import APP, APP_TIMEOUT, forget_runtime, read
+from tests.views.conftest import APP, APP_TIMEOUT, forget_runtime, open_at, read
 from ui import keys
 from ui.runtime import Runtime, get_runtime
 
-PAGE = "pages/library_page.py"
+PAGE = "views/library_page.py"
 JOB_SECONDS = 300
 LIVE_KEY = "live-key-for-test"
 
@@ -57,11 +57,13 @@ def registered(runtime: Runtime, video: Path, name: str, *, complete: bool = Tru
 
 
 def open_library(timezone: str | None = None) -> AppTest:
-    """The app opened straight on the library page (no other page runs first)."""
+    """The app opened on the library page (AppTest knows the navigation's pages only after one
+    run)."""
     app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
     if timezone:
         app.context = {"timezone": timezone}
-    app.switch_page(PAGE).run()
+    app.run()
+    open_at(app, PAGE)
     assert not app.exception
     return app
 
@@ -188,13 +190,16 @@ def test_register_from_an_upload_saves_it_and_sends_a_file_url(runtime, sample_v
     [
         ("", False, "Give a link to the video or choose a file."),
         ("file:///x.mp4", True, "Give either a link or a file for the video, not both."),
-        ("ftp://example.com/a.mp4", False, "AusyncLab rejected the request"),
+        ("ftp://example.com/a.mp4", False, "Video link: Only http and https links can be checked"),
+        ("http://no-such-host.invalid/a.mp4", False, "Video link: "),
+        ("file:///etc/hostname", False, "Video link: The file hostname is not in this app's"),
     ],
 )
 def test_a_register_form_that_cannot_be_sent_is_a_plain_sentence(
     runtime, sample_video_path, link, upload, message
 ):
-    """A missing, doubled or refused source is told in words and nothing is registered."""
+    """A missing, doubled, unreachable or refused source is told in words before anything is
+    registered, and the panel stays open with what was typed."""
     app = open_library()
     app.text_input(key=keys.LIBRARY_NEW_URL).input(link)
     if upload:
@@ -205,6 +210,8 @@ def test_a_register_form_that_cannot_be_sent_is_a_plain_sentence(
     assert not app.exception
     assert app.error[0].value.startswith(message)
     assert client_of(runtime).list_registered_videos() == []
+    assert app.session_state[keys.LIBRARY_REGISTER_PANEL] is True
+    assert app.text_input(key=keys.LIBRARY_NEW_URL).value == link
 
 
 @pytest.mark.parametrize(

@@ -83,3 +83,11 @@ def save_team_settings(at: AppTest, save: str, values: dict[str, str | float | N
     at.button(key=keys.SETTINGS_YES).click().run()
     assert not at.exception
     return at
+
+
+def open_at(at: AppTest, page: str) -> AppTest:
+    """``at`` run at ``page``: AppTest knows the pages of ``st.navigation`` (their custom
+    addresses) only once the app has run, so a fresh one runs at the default page first."""
+    if not at._tree.children:
+        at.run()
+    return at.switch_page(page).run()

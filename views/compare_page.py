@@ -6,6 +6,7 @@ from ui import keys
 from ui.access import require_access
 from ui.compare.blind import render_blind_test
 from ui.compare.groups import render_groups
+from ui.compare.linked import SIDE_BY_SIDE, linked_group
 from ui.compare.prices import render_prices
 from ui.compare.stats import WINDOWS, comparisons, period_of, render_stats
 from ui.runtime import runtime_or_stop
@@ -15,7 +16,8 @@ require_access()  # also when Streamlit runs this file alone
 runtime = runtime_or_stop()
 st.title("Compare providers")
 prices, measured, side_by_side, blind = st.tabs(
-    ["Prices", "Measured", "Side by side", "Blind test"]
+    ["Prices", "Measured", SIDE_BY_SIDE, "Blind test"],
+    default=SIDE_BY_SIDE if linked_group() else None,  # a comparison's link opens its tab
 )
 
 with prices:

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Dataframe
 
 from lipsync_core.errors import provider_display_name
 from lipsync_core.flows.common import duration_words
@@ -26,8 +27,8 @@ from tests.core.test_stats import KLING as STATS_KLING
 from tests.core.test_stats import PRIME as STATS_PRIME
 from tests.core.test_stats import TWINSYNC as STATS_TWINSYNC
 from tests.core.test_stats import make_job, measure
-from tests.pages.conftest import APP, APP_TIMEOUT, read, save_team_settings
-from tests.pages.test_submit import KLING, PRIME, choose, texts, use_samples
+from tests.views.conftest import APP, APP_TIMEOUT, open_at, read, save_team_settings
+from tests.views.test_submit import KLING, PRIME, choose, texts, use_samples
 from ui import keys
 from ui.cards import cost_line
 from ui.compare.stats import (
@@ -39,16 +40,26 @@ from ui.compare.stats import (
 )
 from ui.runtime import Runtime
 
-PAGE = "pages/compare_page.py"
+PAGE = "views/compare_page.py"
 TARGETS = [("ausynclab", "nova"), ("twinsync", "videotalking")]
 
 
 def open_compare() -> AppTest:
-    """The app opened straight on the compare page (no other page runs first)."""
-    app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
-    app.switch_page(PAGE).run()
+    """The app opened on the compare page (AppTest finds a navigation page only after a run)."""
+    app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT).run()
+    open_at(app, PAGE)
     assert not app.exception
     return app
+
+
+def stats_table(app: AppTest) -> Dataframe:
+    """The measured statistics table (the one with a ``provider`` column)."""
+    return next(frame for frame in app.dataframe if "provider" in frame.value.columns)
+
+
+def estimate_table(app: AppTest) -> Dataframe:
+    """The "Estimate for my file" table (the one with a ``Cost`` column)."""
+    return next(frame for frame in app.dataframe if "Cost" in frame.value.columns)
 
 
 def wait_until_final(runtime: Runtime, jobs: Sequence[Job], timeout: float = 60.0) -> list[Job]:
@@ -86,9 +97,78 @@ def test_prices_table_lists_every_provider_model_with_unit_and_source(runtime):
     rows = table.set_index("Model")
     assert rows.loc["prime", "Price"] == "50 credits per second of audio"
     assert rows.loc["nova", "Price"] == "5,000 credits per second of audio"
-    assert rows.loc["advanced-lip-sync", "Unit"] == "PTC (302.ai)"
+    assert rows.loc["advanced-lip-sync", "Unit"] == "PTC (302.ai's prepaid credits)"
     assert rows.loc["videotalking", "Unit"] == "not published"
-    assert all(source.startswith("shared/seeds/") for source in table["Source"])
+    assert rows["Source"].to_dict() == {
+        "prime": "AusyncLab price list: Prime, 50 credits per second of audio",
+        "nova": "AusyncLab price list: Nova, 5,000 credits per second of audio",
+        "advanced-lip-sync": "302.ai's Kling price list: identify-face (finding the faces) "
+        "0.007 PTC per call, advanced-lip-sync 0.07 PTC per call",
+        "videotalking": "TwinSync API document: no price published",
+    }
+
+
+@pytest.mark.parametrize("word", ["shared/", "seeds", "giây", "次", "/"])
+def test_the_prices_table_names_documents_and_units_in_plain_words(runtime, word):
+    """No cell of the Prices table shows an internal path or an untranslated unit."""
+    table = open_compare().dataframe[0].value
+    assert not [cell for cell in table.to_numpy().ravel() if word in str(cell)]
+
+
+@pytest.mark.parametrize(
+    ("model", "explained"),
+    [
+        ("prime", "AusyncLab's standard lip-sync model"),
+        ("nova", "AusyncLab's premium lip-sync model"),
+        ("advanced-lip-sync", "through the 302.ai gateway"),
+        ("videotalking", "TwinSync's lip replacement service"),
+    ],
+)
+def test_each_model_name_is_kept_and_explained(runtime, model, explained):
+    """The Prices table keeps each documented model name and says what it is next to it."""
+    rows = open_compare().dataframe[0].value.set_index("Model")
+    assert explained in rows.loc[model, "What it is"]
+
+
+def test_ptc_is_explained_under_the_prices(runtime):
+    """PTC, Kling's unit, is said to be 302.ai's prepaid credit under the table."""
+    app = open_compare()
+    assert any(read(c.value).startswith("PTC: 302.ai's prepaid credits") for c in app.caption)
+
+
+def test_twinsync_is_on_the_cost_per_second_chart_once_priced(runtime):
+    """With the team's TwinSync price saved, TwinSync has a bar in "Cost per second of result"."""
+    known_live_history(runtime)
+    app = open_compare()
+    save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_TWINSYNC_PRICE: 0.02})
+    (cost,) = [
+        spec for spec in charts(app)
+        if spec["encoding"]["x"]["field"] == CURRENCY_COLUMN and spec["mark"]["type"] == "bar"
+    ]  # fmt: skip
+    bars = {point["target"]: point[CURRENCY_COLUMN] for point in cost["points"]}
+    assert bars["TwinSync"] == pytest.approx(0.02)
+
+
+def test_chart_labels_are_short_names_never_cut(runtime):
+    """The price chart names each line as people know it, and its legend never cuts a name."""
+    app = open_compare()
+    save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_CREDIT_RATE: 0.001})
+    (chart,) = app.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    assert spec["encoding"]["color"]["legend"]["labelLimit"] == 0
+    frames = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets]
+    if chart.proto.HasField("data"):
+        frames.append(convert_arrow_bytes_to_pandas_df(chart.proto.data.data))
+    names = {name for frame in frames for name in frame.get("target", [])}
+    assert names == {"AusyncLab Prime", "AusyncLab Nova", "Kling"}
+
+
+def test_a_file_the_estimate_cannot_read_names_its_field(runtime):
+    """A file under "Estimate for my file" that is not media is refused after its field's name."""
+    app = open_compare()
+    app.file_uploader(key=keys.COMPARE_FILE).upload("talk.wav", b"words " * 99, "audio/wav").run()
+    assert not app.exception
+    assert read(app.error[0].value).startswith("Audio or video file: ")
 
 
 def test_the_chart_says_which_prices_need_a_rate(runtime):
@@ -97,10 +177,9 @@ def test_the_chart_says_which_prices_need_a_rate(runtime):
     assert len(app.get("vega_lite_chart")) == 1
     notes = [c.value for c in app.caption if c.value.startswith("Not on the chart")]
     assert notes == [
-        "Not on the chart: AusyncLab · prime — set the price of 1 AusyncLab credit in USD above.",
-        "Not on the chart: AusyncLab · nova — set the price of 1 AusyncLab credit in USD above.",
-        "Not on the chart: TwinSync · videotalking — no published price; "
-        "set the TwinSync price per second above.",
+        "Not on the chart: AusyncLab Prime — set the price of 1 AusyncLab credit in USD above.",
+        "Not on the chart: AusyncLab Nova — set the price of 1 AusyncLab credit in USD above.",
+        "Not on the chart: TwinSync — no published price; set the TwinSync price per second above.",
     ]
     save_team_settings(
         app, keys.COMPARE_SETTINGS_SAVE,
@@ -138,7 +217,7 @@ def test_estimate_for_a_typed_length(runtime, model, cost, in_eur):
     )  # fmt: skip
     app.number_input(key=keys.COMPARE_DURATION).set_value(12.5).run()
     assert not app.exception
-    row = app.dataframe[-1].value.set_index("Model").loc[model]
+    row = estimate_table(app).value.set_index("Model").loc[model]
     if cost is not None:
         assert row["Cost"] == cost
     if in_eur is None:
@@ -158,7 +237,7 @@ def test_estimate_for_an_uploaded_file_uses_its_measured_length(runtime, sample_
     assert "speech.wav lasts 5.0 s (its sound track, as measured)." in [
         c.value for c in app.caption
     ]
-    prime = app.dataframe[-1].value.set_index("Model").loc["prime", "Cost"]
+    prime = estimate_table(app).value.set_index("Model").loc["prime", "Cost"]
     assert prime == "50 credits × 5 s of audio = 250 credits"
 
 
@@ -166,8 +245,8 @@ def test_rates_are_kept_when_coming_back_to_the_page(runtime):
     """A rate saved for the team is what the page shows after a visit to another page."""
     app = open_compare()
     save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_CREDIT_RATE: 0.004})
-    app.switch_page("pages/library_page.py").run()
-    app.switch_page(PAGE).run()
+    open_at(app, "views/library_page.py")
+    open_at(app, PAGE)
     assert not app.exception
     assert app.number_input(key=keys.COMPARE_CREDIT_RATE).value == 0.004
 
@@ -179,13 +258,13 @@ def test_rates_set_on_one_page_are_the_rates_of_the_other(app, runtime):
         app, keys.SUBMIT_SETTINGS_SAVE, {keys.SUBMIT_CURRENCY: "EUR", keys.SUBMIT_PTC_RATE: 0.9}
     )
     assert "| Kling | 0.077 PTC | 0.0693 |" in next(t for t in texts(app) if t.startswith("|"))
-    app.switch_page(PAGE).run()
+    open_at(app, PAGE)
     assert not app.exception
     assert app.text_input(key=keys.COMPARE_CURRENCY).value == "EUR"
     assert app.number_input(key=keys.COMPARE_PTC_RATE).value == 0.9
     assert "**Cost of one job by length of audio (EUR)**" in [m.value for m in app.markdown]
     save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_CREDIT_RATE: 0.002})
-    app.switch_page("pages/submit_page.py").run()
+    open_at(app, "views/submit_page.py")
     choose(app, PRIME)
     assert not app.exception
     assert app.text_input(key=keys.SUBMIT_CURRENCY).value == "EUR"
@@ -208,7 +287,7 @@ def test_statistics_come_from_the_history_with_sandbox_apart(runtime, history):
     app = open_compare()
     assert app.radio(key=keys.COMPARE_SANDBOX).value == SANDBOX
     assert "say nothing about the providers" in app.warning[0].value
-    stats = app.dataframe[-1].value.set_index("provider")
+    stats = stats_table(app).value.set_index("provider")
     assert stats.loc["AusyncLab", "model"] == "nova"
     assert stats.loc["AusyncLab", "success_rate"] == 1.0
     assert stats.loc["TwinSync", "success_rate"] == 0.0
@@ -226,7 +305,7 @@ def test_cost_per_output_second_is_converted_with_the_rates(runtime, history):
     per_second = nova.cost_used.amount / nova.inputs.audio_duration
     app = open_compare()
     save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_CREDIT_RATE: 0.001})
-    stats = app.dataframe[-1].value.set_index("provider")
+    stats = stats_table(app).value.set_index("provider")
     assert stats.loc["AusyncLab", "cost_per_output_second"] == pytest.approx(per_second)
     assert stats.loc["AusyncLab", CURRENCY_COLUMN] == pytest.approx(per_second * 0.001)
     assert pd.isna(stats.loc["TwinSync", CURRENCY_COLUMN])
@@ -320,7 +399,7 @@ def known_live_history(runtime: Runtime) -> dict[str, list[Job]]:
 
 def column_labels(app: AppTest) -> dict[str, str]:
     """The headings the statistics table shows, by column."""
-    config = json.loads(app.dataframe[-1].proto.columns)
+    config = json.loads(stats_table(app).proto.columns)
     return {name: column.get("label", name) for name, column in config.items()}
 
 
@@ -344,7 +423,7 @@ def test_the_measured_table_shows_lip_sync_figures_under_plain_headings(runtime)
     known_live_history(runtime)
     app = open_compare()
     assert app.radio(key=keys.COMPARE_SANDBOX).value == LIVE
-    stats = app.dataframe[-1].value.set_index("provider")
+    stats = stats_table(app).value.set_index("provider")
     prime, kling = stats.loc["AusyncLab"], stats.loc["Kling"]
     assert (prime["measured"], prime["mouth_moves_share"]) == (4, 0.75)
     assert prime["median_abs_offset_ms"] == pytest.approx(40.0)
@@ -368,7 +447,7 @@ def test_quality_against_cost_per_second_has_one_point_per_priced_provider(runti
     (no price) say why they are missing; no provider name on any chart is cut short."""
     known_live_history(runtime)
     app = open_compare()
-    app.number_input(key=keys.COMPARE_CREDIT_RATE).set_value(0.001).run()
+    save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_CREDIT_RATE: 0.001})
     assert not app.exception
     quality = [spec for spec in charts(app) if spec["mark"]["type"] == "circle"]
     assert len(quality) == 1
@@ -377,13 +456,12 @@ def test_quality_against_cost_per_second_has_one_point_per_priced_provider(runti
     assert encoding["x"]["title"] == "USD per second of result"
     assert encoding["color"]["legend"]["labelLimit"] == 0
     points = quality[0]["points"]
-    assert [point["target"] for point in points] == ["AusyncLab · prime"]
+    assert [point["target"] for point in points] == ["AusyncLab Prime"]
     assert points[0]["cost_per_output_second_in_currency"] == pytest.approx(60 * 0.001)
     missing = [c.value for c in app.caption if c.value.startswith("Not on this chart")]
     assert missing == [
-        "Not on this chart: Kling · advanced-lip-sync — none of its results has been measured yet.",
-        "Not on this chart: TwinSync · videotalking — set your TwinSync price per second under "
-        "Prices.",
+        "Not on this chart: Kling — none of its results has been measured yet.",
+        "Not on this chart: TwinSync — set your TwinSync price per second under Prices.",
     ]
     bars = [spec for spec in charts(app) if spec["mark"]["type"] == "bar"]
     assert bars and all(spec["encoding"]["y"]["axis"]["labelLimit"] == 0 for spec in bars)
@@ -394,7 +472,7 @@ def test_the_quality_chart_can_show_another_figure(runtime, measure_name):
     """Choosing another lip-sync figure puts it upwards, with its own title."""
     known_live_history(runtime)
     app = open_compare()
-    app.number_input(key=keys.COMPARE_CREDIT_RATE).set_value(0.001)
+    save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_CREDIT_RATE: 0.001})
     app.selectbox(key=keys.COMPARE_QUALITY_MEASURE).set_value(measure_name).run()
     assert not app.exception
     (quality,) = [spec for spec in charts(app) if spec["mark"]["type"] == "circle"]
@@ -407,16 +485,16 @@ def test_twinsync_costs_its_own_price_per_second_once_one_is_set(runtime):
     made = known_live_history(runtime)
     measure(runtime.service.store, made["twinsync"][0], 30, 0.85, True)
     app = open_compare()
-    stats = app.dataframe[-1].value.set_index("provider")
+    stats = stats_table(app).value.set_index("provider")
     assert pd.isna(stats.loc["TwinSync", CURRENCY_COLUMN])
-    app.number_input(key=keys.COMPARE_TWINSYNC_PRICE).set_value(0.02).run()
+    save_team_settings(app, keys.COMPARE_SETTINGS_SAVE, {keys.COMPARE_TWINSYNC_PRICE: 0.02})
     assert not app.exception
-    stats = app.dataframe[-1].value.set_index("provider")
+    stats = stats_table(app).value.set_index("provider")
     assert stats.loc["TwinSync", CURRENCY_COLUMN] == pytest.approx(0.02)
     assert stats.loc["TwinSync", "cost_basis"] == "your TwinSync price"
     (quality,) = [spec for spec in charts(app) if spec["mark"]["type"] == "circle"]
     points = quality["points"]
-    assert "TwinSync · videotalking" in [point["target"] for point in points]
+    assert "TwinSync" in [point["target"] for point in points]
 
 
 def test_the_statistics_csv_holds_every_figure_and_the_lip_sync_ones(runtime):
@@ -466,7 +544,8 @@ class JobReads:
 
 def test_opening_the_page_reads_a_few_jobs_not_the_whole_history(runtime):
     """With 600 finished jobs and 3 comparisons, opening Compare reads only the jobs Side by
-    side shows (one per comparison and the chosen one's members), never the 600 records."""
+    side shows (one per comparison and the chosen one's members) and the Blind test's pair,
+    never the 600 records."""
     store = runtime.service.store
     rng = random.Random(3)
     alone = [
@@ -483,15 +562,16 @@ def test_opening_the_page_reads_a_few_jobs_not_the_whole_history(runtime):
             make_job(target, JobState.SUCCEEDED, took=20, created=sent, group=f"group{n}")
             for target in (STATS_PRIME, STATS_TWINSYNC)
         )
+    app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT).run()
     reads = JobReads(store.engine)
     sa.event.listen(store.engine, "before_cursor_execute", reads)
     try:
-        app = open_compare()
+        open_at(app, PAGE)
     finally:
         sa.event.remove(store.engine, "before_cursor_execute", reads)
-    assert app.dataframe[-1].value["jobs"].sum() == 606
+    assert stats_table(app).value["jobs"].sum() == 606
     assert app.selectbox(key=keys.COMPARE_GROUP).options == [
         f"Untitled · sent {(NOW - timedelta(hours=n + 1)).astimezone(UTC):%d %b %Y, %H:%M}"
         for n in range(3)
     ]
-    assert reads.rows() == 3 + 2
+    assert reads.rows() == 3 + 2 + 2

@@ -17,16 +17,16 @@ show_message()
 
 if runtime.service.store.count() == 0:
     st.info("No jobs yet: send a video and an audio from the Submit page.")
-    st.page_link("pages/submit_page.py", label="Go to Submit", icon=":material/upload:")
+    st.page_link("views/submit_page.py", label="Go to Submit", icon=":material/upload:")
     watch_for_jobs(runtime)
     st.stop()
 
 tz = viewer_timezone()
 filters, page_size = render_filters(tz)
-history = runtime.service.history(filters, page=1, page_size=page_size)
+history = runtime.service.history(filters, page=1, page_size=page_size, by_group=True)
 page = current_page(history.pages)
 if page != 1:
-    history = runtime.service.history(filters, page=page, page_size=page_size)
+    history = runtime.service.history(filters, page=page, page_size=page_size, by_group=True)
 render_summary(runtime, filters, history)
 
 render_dialogs(runtime)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import APP, forget_runtime, read
+from tests.views.conftest import APP, forget_runtime, open_at, read
 
-PAGES = [
-    "pages/submit_page.py",
-    "pages/status_page.py",
-    "pages/compare_page.py",
-    "pages/library_page.py",
-]
+TITLES = {
+    "views/submit_page.py": "Submit a lip-sync job",
+    "views/status_page.py": "Status",
+    "views/compare_page.py": "Compare providers",
+    "views/library_page.py": "AusyncLab library",
+}
+PAGES = list(TITLES)
 
 
 def test_sidebar_shows_every_provider_on_the_sandbox_without_keys(app):
@@ -50,6 +51,7 @@ def test_a_wrong_setting_is_a_plain_message(runtime, monkeypatch):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_opens_without_an_exception(app, page):
-    """Each page of the navigation renders with no traceback."""
-    app.switch_page(page).run()
+    """Each page of the navigation renders, under its own title, with no traceback."""
+    open_at(app, page)
     assert not app.exception
+    assert [title.value for title in app.title] == [TITLES[page]]

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from lipsync_core.errors import provider_display_name
 from lipsync_core.flows.model import DownloadState, Job, JobState, Stage, utc_now
 from lipsync_core.providers.ausynclab import SYNC_MODE_DESCRIPTIONS, SyncMode
-from tests.pages.conftest import APP, forget_runtime, read, save_team_settings
+from tests.views.conftest import APP, forget_runtime, open_at, read, save_team_settings
 from ui import keys
 from ui.cards import cost_line
 from ui.labels import target_label
@@ -145,10 +145,10 @@ def test_one_provider_from_sample_to_a_finished_card(app, runtime, target, creat
     (job,) = jobs_of(runtime)
     assert (job.provider, job.model) == target and job.sandbox and job.group_id is None
     assert creates(runtime, target[0]) == create_paths
-    assert app.success[0].value.startswith("Sent to ")
+    assert app.success[0].value.startswith(f"Sent 1 job to {target_label(*target)}.")
     (done,) = finish(runtime, [job])
     assert done.state is JobState.SUCCEEDED, done.error
-    app.switch_page("pages/status_page.py").run()
+    open_at(app, "views/status_page.py")
     assert not app.exception
     assert ":green-badge[:material/check_circle: Done]" in texts(app)
     assert len(app.get("video")) == 1
@@ -156,12 +156,17 @@ def test_one_provider_from_sample_to_a_finished_card(app, runtime, target, creat
 
 
 def test_kling_waits_for_a_face_then_creates_its_task(app, runtime):
-    """Kling identifies faces at submit, shows them, and creates the task for the chosen face."""
-    sent(app, KLING)
+    """Kling identifies faces at submit, shows them, and creates the task for the chosen face
+    (its one face used at once unticked)."""
+    choose(use_samples(app), KLING).checkbox(key=keys.SUBMIT_KLING_AUTO).uncheck().run()
+    send(app)
     (job,) = jobs_of(runtime)
     assert job.state is JobState.NEEDS_INPUT
     assert creates(runtime, "kling") == ["/kling/klingai/v1/videos/identify-face"]
-    assert "**Kling found these faces: choose the one to lip-sync.**" in texts(app)
+    assert (
+        "**Kling found one face: check where the audio goes, then create the task to send it.**"
+        in texts(app)
+    )
     assert app.radio(key=keys.face_choice(job.id, "face")).options == ["Face 0"]
     assert len(app.get("vega_lite_chart")) == 1
     app.button(key=keys.face_choice(job.id, "send")).click().run()
@@ -176,7 +181,8 @@ def test_kling_waits_for_a_face_then_creates_its_task(app, runtime):
 
 def test_kling_timing_is_checked_before_anything_is_sent(app, runtime):
     """A 1 s trim is refused in Kling's words and the task button stays disabled."""
-    sent(app, KLING)
+    choose(use_samples(app), KLING).checkbox(key=keys.SUBMIT_KLING_AUTO).uncheck().run()
+    send(app)
     (job,) = jobs_of(runtime)
     app.slider(key=keys.face_choice(job.id, "trim")).set_value((0.0, 1.0)).run()
     assert not app.exception
@@ -194,7 +200,7 @@ def test_several_providers_make_one_comparison_group(app, runtime):
     jobs = jobs_of(runtime)
     assert sorted((j.provider, j.model) for j in jobs) == sorted([PRIME, KLING, TWINSYNC])
     assert len({j.group_id for j in jobs}) == 1 and jobs[0].group_id is not None
-    app.switch_page("pages/status_page.py").run()
+    open_at(app, "views/status_page.py")
     assert any(t.startswith("**Comparison**: the same video and audio") for t in texts(app))
 
 
@@ -254,7 +260,7 @@ def test_an_upload_that_is_not_media_is_refused_and_not_kept(app, runtime, name,
     choose(app, PRIME, TWINSYNC)
     assert not app.exception
     errors = [e.value for e in app.error]
-    assert errors[0].startswith(f"The file {name} ")
+    assert errors[0].startswith(f"Video file: the file {name} ")
     assert errors[0].endswith(("not a media file.", "not a video or audio file."))
     assert app.button(key=keys.SUBMIT_BUTTON).disabled
     kept = sorted(p.suffix for p in (runtime.settings.data_dir / "uploads").iterdir())
@@ -288,7 +294,7 @@ def test_a_link_that_cannot_be_checked_is_said_plainly(app):
     choose(app, TWINSYNC)
     assert not app.exception
     assert [e.value for e in app.error] == [
-        "Only http and https links can be checked; this link starts with 'ftp:'."
+        "Audio link: only http and https links can be checked; this link starts with 'ftp:'."
     ]
 
 
@@ -313,7 +319,8 @@ def test_a_live_provider_needs_a_public_address_for_local_files(runtime, monkeyp
     choose(use_samples(at), KLING)
     assert not at.exception
     assert [read(e.value) for e in at.error] == [
-        "To send a file from your computer to Kling, set LIPSYNC_PUBLIC_BASE_URL to the public "
+        "Video file: to send a file from your computer to Kling, set LIPSYNC_PUBLIC_BASE_URL to "
+        "the public "
         "address where this app's uploads folder is served, or give a link to the file instead."
     ]
     assert at.button(key=keys.SUBMIT_BUTTON).disabled
@@ -366,7 +373,7 @@ def test_a_job_the_provider_fails_shows_its_error_on_the_card(app, runtime):
     sent(app, TWINSYNC)
     (failed,) = finish(runtime, jobs_of(runtime))
     assert failed.state is JobState.FAILED and failed.error
-    app.switch_page("pages/status_page.py").run()
+    open_at(app, "views/status_page.py")
     assert not app.exception
     assert [read(e.value) for e in app.error] == [failed.error]
     assert ":red-badge[:material/error: Failed]" in texts(app)
@@ -433,6 +440,10 @@ def test_cancelling_the_confirmation_sends_nothing(app, runtime):
 # -- sending once ---------------------------------------------------------------------------------
 
 
+REGISTERED = ["/ausynclab/api/v1/lipsync/register-video"]
+GENERATED = "/ausynclab/api/v1/lipsync/generate-lipsync"
+
+
 def test_a_second_send_of_the_same_form_makes_no_second_job(app, runtime):
     """A send repeated after an interrupted run (same form, same session) reuses the jobs."""
     sent(app, PRIME, TWINSYNC)
@@ -442,16 +453,18 @@ def test_a_second_send_of_the_same_form_makes_no_second_job(app, runtime):
     assert not app.exception
     assert sorted(j.id for j in jobs_of(runtime)) == first
     assert creates(runtime, "twinsync") == ["/twinsync/videotalking"]
-    assert creates(runtime, "ausynclab") == ["/ausynclab/api/v1/lipsync/register-video"]
+    # one registration, then (once it is done) its one generation
+    prime = creates(runtime, "ausynclab")
+    assert prime in (REGISTERED, [*REGISTERED, GENERATED]), prime
     assert app.button(key=keys.SUBMIT_BUTTON).disabled
 
 
 def test_send_the_same_again_makes_new_jobs_on_purpose(app, runtime):
-    """Asking to send the same again as new jobs makes one more job, once."""
+    """Send the same again as new jobs sends one more job at once (no second click on Send)."""
     sent(app, TWINSYNC)
     app.button(key=keys.SUBMIT_AGAIN).click().run()
-    send(app)
     assert not app.exception
+    assert app.button(key=keys.SUBMIT_BUTTON).disabled
     assert len(jobs_of(runtime)) == 2
     assert creates(runtime, "twinsync") == ["/twinsync/videotalking"] * 2
 

@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from lipsync_core.flows.model import JobState, utc_now
 from lipsync_core.schema import jobs
 from lipsync_core.store import DAMAGED_TEXT
-from tests.pages.test_status import card_titles, seed, status
+from tests.views.conftest import open_at
+from tests.views.test_status import card_titles, seed, status
 from ui import keys
 from ui.runtime import Runtime
 
-COMPARE = "pages/compare_page.py"
+COMPARE = "views/compare_page.py"
 
 
 def damage(runtime: Runtime, job_id: str, data: str) -> None:
@@ -75,5 +76,5 @@ def test_a_damaged_record_can_be_removed(app, runtime):
 def test_the_compare_page_leaves_a_damaged_record_out_of_its_statistics(app, runtime):
     """Statistics count the jobs that can be read; the damaged one is not a failure there."""
     three_jobs_one_damaged(runtime)
-    app.switch_page(COMPARE).run()
+    open_at(app, COMPARE)
     assert not app.exception

@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from lipsync_core.ranking import Winner
 from lipsync_core.votes import VoteStore
-from tests.pages.conftest import read
-from tests.pages.test_quality_cards import COMPARE, MOVING, STILL_REPORT, open_page, seed_results
+from tests.views.conftest import read
+from tests.views.test_quality_cards import COMPARE, MOVING, STILL_REPORT, open_page, seed_results
 from ui import keys
 from ui.labels import target_label
 from ui.runtime import Runtime

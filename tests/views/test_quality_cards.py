@@ -23,14 +23,14 @@ from lipsync_core.flows.model import (
     utc_now,
 )
 from lipsync_core.quality import SyncReport
-from tests.pages.conftest import APP, APP_TIMEOUT, read
-from tests.pages.test_submit import NOVA, TWINSYNC, finish, jobs_of, sent
+from tests.views.conftest import APP, APP_TIMEOUT, open_at, read
+from tests.views.test_submit import NOVA, TWINSYNC, finish, jobs_of, sent
 from ui import keys
 from ui.quality import NOT_YET, SANDBOX_STILL, STILL
 from ui.runtime import Runtime
 
-STATUS = "pages/status_page.py"
-COMPARE = "pages/compare_page.py"
+STATUS = "views/status_page.py"
+COMPARE = "views/compare_page.py"
 MOVING = SyncReport(40.2, 0.91, True, face_share=1.0, duration_s=5.0)
 STILL_REPORT = SyncReport(None, 0.21, False, face_share=1.0, duration_s=5.0)
 NO_FACE = "No face was found in the video, so lip sync cannot be judged."
@@ -87,7 +87,7 @@ def hold(runtime: Runtime, job: Job) -> None:
 
 def open_page(page: str) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
-    app.switch_page(page).run()
+    open_at(app, page)
     assert not app.exception
     return app
 
@@ -110,7 +110,7 @@ def test_a_sandbox_result_is_measured_by_itself_and_its_card_says_the_mouth_does
     wait_for(measured)
     report = runtime.service.get(job.id).quality.report
     assert report["mouth_moves"] is False
-    app.switch_page(STATUS).run()
+    open_at(app, STATUS)
     assert not app.exception
     assert SANDBOX_STILL in captions(app)
 
