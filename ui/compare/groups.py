@@ -117,7 +117,7 @@ def _group_label(job: Job, tz: tzinfo) -> str:
 
 def _member(runtime: Runtime, group_id: str, job: Job, is_favourite: bool) -> None:
     mark = " ⭐" if is_favourite else ""
-    st.markdown(f"**{job.provider_name} · {job.model}**{mark}")
+    st.markdown(f"**{target_label(job.provider, job.model)}**{mark}")
     playable = playable_output(job)
     if playable:
         st.video(playable)

@@ -48,11 +48,15 @@ export default function (component) {
   button("sound").hidden = names.length < 2;
   let heard = 0;
   let keeper = null;
-  const hear = () => {
-    videos().forEach((video, index) => { video.muted = index !== heard; });
+  const label = () => {
     const next = names[(heard + 1) % names.length];
     button("sound").textContent = `Sound from ${names[heard]} (switch to ${next})`;
   };
+  const hear = () => {
+    videos().forEach((video, index) => { video.muted = index !== heard; });
+    label();
+  };
+  label();
   const stopKeeping = () => {
     if (keeper !== null) { clearInterval(keeper); keeper = null; }
   };
