@@ -193,19 +193,19 @@ def card_latency(samples: int = 5) -> list[float]:
             uploads = data / "uploads"
             uploads.mkdir(parents=True, exist_ok=True)
             inputs = small_media(uploads)
-            service.submit("twinsync", "videotalking", inputs, title="first")
+            service.submit("twinsync", "videotalking", inputs, title="already-here")
             seconds = []
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page()
                 page.goto(f"http://127.0.0.1:{port}/")
                 page.get_by_role("link", name="Status", exact=True).click(timeout=60_000)
-                page.get_by_text("first", exact=False).first.wait_for(timeout=60_000)
+                page.locator("text=already-here >> visible=true").first.wait_for(timeout=60_000)
                 for index in range(samples):
                     title = f"teammate-{index}"
                     started = time.monotonic()
                     service.submit("twinsync", "videotalking", inputs, title=title)
-                    page.get_by_text(title, exact=False).first.wait_for(timeout=60_000)
+                    page.locator(f"text={title} >> visible=true").first.wait_for(timeout=60_000)
                     seconds.append(time.monotonic() - started)
                 browser.close()
             service.close()
