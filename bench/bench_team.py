@@ -29,6 +29,7 @@ import requests
 
 from bench.poll_economy import small_media
 from lipsync_core.config import load_settings
+from lipsync_core.flows.model import JobInputs
 from lipsync_core.jobs import JobService
 from lipsync_core.sandbox.shared import SharedSandbox
 from lipsync_core.worker import sandbox_config
@@ -80,6 +81,19 @@ def wait_for(path: Path, text: str, timeout: float = 90.0) -> None:
     raise SystemExit(f"{path} never said {text!r}:\n{path.read_text(errors='replace')[-2000:]}")
 
 
+def beside_the_processes(
+    environ: dict[str, str], data: Path
+) -> tuple[SharedSandbox, JobService, JobInputs]:
+    """What the bench itself uses next to the processes: their one sandbox (found through the
+    shared data directory), a job service on their database, and small media in their uploads."""
+    settings = load_settings(environ, secrets_path=None)
+    sandbox = SharedSandbox(sandbox_config(settings), data / "sandbox").start()
+    service = JobService.from_settings(settings, sandbox_base_urls=sandbox.base_urls)
+    uploads = data / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    return sandbox, service, small_media(uploads)
+
+
 def measure(count: int, database_url: str) -> dict[str, float]:
     """Requests per job per interval with ``count`` workers, and results copied twice."""
     with tempfile.TemporaryDirectory() as folder_name:
@@ -90,12 +104,7 @@ def measure(count: int, database_url: str) -> dict[str, float]:
         with processes(command, environ, count, folder):
             for index in range(count):
                 wait_for(folder / f"process-{index}.log", "worker running")
-            settings = load_settings(environ, secrets_path=None)
-            sandbox = SharedSandbox(sandbox_config(settings), data / "sandbox").start()
-            service = JobService.from_settings(settings, sandbox_base_urls=sandbox.base_urls)
-            uploads = data / "uploads"
-            uploads.mkdir(parents=True, exist_ok=True)
-            inputs = small_media(uploads)
+            sandbox, service, inputs = beside_the_processes(environ, data)
             for provider, model in TARGETS:
                 for _ in range(K):
                     service.submit(provider, model, inputs)
@@ -187,12 +196,7 @@ def card_latency(samples: int = 5) -> list[float]:
                    "--server.headless", "true", "--server.address", "127.0.0.1"]  # fmt: skip
         with processes(command, environ, 1, folder):
             wait_for(folder / "process-0.log", "history")
-            settings = load_settings(environ, secrets_path=None)
-            sandbox = SharedSandbox(sandbox_config(settings), data / "sandbox").start()
-            service = JobService.from_settings(settings, sandbox_base_urls=sandbox.base_urls)
-            uploads = data / "uploads"
-            uploads.mkdir(parents=True, exist_ok=True)
-            inputs = small_media(uploads)
+            sandbox, service, inputs = beside_the_processes(environ, data)
             service.submit("twinsync", "videotalking", inputs, title="already-here")
             seconds = []
             with sync_playwright() as playwright:
