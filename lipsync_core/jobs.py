@@ -59,6 +59,7 @@ from lipsync_core.store import ComparisonGroup, JobFilter, JobStore
 from lipsync_core.submission import (
     SubmissionError,
     check_target,
+    check_title,
     intended_job,
     job_key,
     measured,
@@ -382,6 +383,7 @@ class JobService:
     ) -> list[Job]:
         if not targets:
             raise SubmissionError("Choose at least one provider.")
+        check_title(title)
         if key is not None:
             known = [self.store.get_by_idempotency_key(job_key(key, p, m)) for p, m in targets]
             if all(known):

@@ -33,6 +33,18 @@ class SubmissionError(LipsyncError):
     """A submission cannot be sent as it is: no provider chosen, or no such provider or model."""
 
 
+TITLE_LIMIT = 200
+"""The longest name for the cards a submission may carry (a person's text, kept with each job)."""
+
+
+def check_title(title: str | None) -> None:
+    """Refuse a name for the cards longer than :data:`TITLE_LIMIT` characters."""
+    if title is not None and len(title) > TITLE_LIMIT:
+        raise SubmissionError(
+            f"Name for the cards: at most {TITLE_LIMIT} characters (this one has {len(title):,})."
+        )
+
+
 def check_target(
     provider: str, model: str, inputs: JobInputs, *, on: bool, sandbox: bool, settings: Settings
 ) -> None:

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from lipsync_core.submission import TITLE_LIMIT
 from ui import keys
 from ui.access import require_access
 from ui.runtime import get_runtime
@@ -43,7 +44,12 @@ st.subheader("Providers")
 chosen = choose_targets(runtime)
 ausynclab = ausynclab_options(chosen, runtime)
 kling_auto = auto_choice(chosen)
-title = st.text_input("Name for the cards (optional)", key=keys.SUBMIT_TITLE).strip() or None
+title = (
+    st.text_input(
+        "Name for the cards (optional)", key=keys.SUBMIT_TITLE, max_chars=TITLE_LIMIT
+    ).strip()
+    or None
+)
 
 with st.spinner("Checking the media…"):
     video_probe, audio_probe = probe_choice(video, runtime), probe_choice(audio, runtime)

@@ -32,6 +32,7 @@ from lipsync_core.jobs import (
 )
 from lipsync_core.providers.ausynclab import AusyncLabClient
 from lipsync_core.sandbox import SandboxServer
+from lipsync_core.submission import TITLE_LIMIT, SubmissionError
 from tests.core.conftest import MakeService, sandbox_now
 
 GENERATE = r"/generate$"
@@ -208,6 +209,22 @@ def test_the_same_idempotency_key_sends_one_job(
     assert second.id == first.id
     assert service.history().total == 1
     assert creates(sandbox, "twinsync") == ["/twinsync/videotalking"]
+
+
+@pytest.mark.parametrize(("length", "kept"), [(TITLE_LIMIT, True), (TITLE_LIMIT + 1, False)])
+def test_a_name_for_the_cards_is_bounded(
+    service: JobService, sandbox: SandboxServer, small_media: JobInputs, length: int, kept: bool
+) -> None:
+    """A person's name for the cards is kept up to its limit; a longer one is refused in words
+    before anything is recorded or sent."""
+    title = "n" * length
+    if kept:
+        assert service.submit("twinsync", "videotalking", small_media, title=title).title == title
+    else:
+        with pytest.raises(SubmissionError, match=r"^Name for the cards: at most 200 characters"):
+            service.submit_group([("twinsync", "videotalking")], small_media, title=title)
+        assert service.history().total == 0
+        assert creates(sandbox, "twinsync") == []
 
 
 def test_a_group_submitted_twice_is_one_group_of_jobs(
