@@ -47,7 +47,9 @@ def test_markdown_from_a_provider_or_a_teammate_is_not_rendered(
     page.goto(app.url)
     expect(page.get_by_role("heading", name="Submit a lip-sync job")).to_be_visible(timeout=60_000)
     page.get_by_role("link", name="Status", exact=True).click()
-    expect(page.get_by_text("Launch ![pixel](", exact=False)).to_be_visible(timeout=60_000)
+    for start in ("Launch ![pixel](", "Kling could not make this video", "# heading"):
+        # the card's lines arrive one after another: wait for each before reading the page
+        expect(page.get_by_text(start, exact=False).first).to_be_visible(timeout=60_000)
     shown = page.locator("main").inner_text().replace("\u2060", "")
     for typed in (job.title, job.error, job.note):
         assert typed in shown
