@@ -7,6 +7,7 @@ moved on by advancing the sandbox clock and refreshing the service, not by sleep
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -72,16 +73,24 @@ def jobs_of(runtime: Runtime) -> list[Job]:
 
 
 def finish(runtime: Runtime, jobs: list[Job]) -> list[Job]:
-    """Advance the sandbox clock and refresh until the jobs are final and their results copied."""
+    """Advance the sandbox clock and refresh until the jobs are final and their results copied.
+
+    The page's own refresher may be copying a result at the same time (it then holds the job's
+    lease), so the wait is bounded by time, not by a number of rounds.
+    """
     assert runtime.sandbox is not None
     ids = [job.id for job in jobs]
-    for step in range(1, 30):
+    deadline, step = time.monotonic() + 90, 0
+    while time.monotonic() < deadline:
+        step += 1
         runtime.sandbox.clock.advance(2.0)
         assert runtime.sandbox.wait_idle(timeout=60)
         runtime.service.refresh_due(now=utc_now() + timedelta(seconds=10 * step))
         current = runtime.service.get_many(ids)
         if all(j.is_final and j.download_state is not DownloadState.PENDING for j in current):
             return current
+        if all(j.is_final for j in current):
+            time.sleep(0.2)
     raise AssertionError(f"jobs did not finish: {[(j.state, j.stage) for j in current]}")
 
 
