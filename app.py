@@ -12,12 +12,14 @@ The pages are listed in ``ui/navigation.py``. Who may see any page is decided fi
 import streamlit as st
 
 from ui.access import require_access
+from ui.language import apply_language
 from ui.navigation import pages
 from ui.runtime import runtime_or_stop
 from ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="Lipsync Dashboard", page_icon="🎬", layout="wide")
 
+apply_language()  # the person's language, for every word below
 person = require_access()  # the sign-in screen, or this computer only: before any page
 runtime = runtime_or_stop()
 render_sidebar(runtime, person)

@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from lipsync_core.errors import ConfigurationError, provider_display_name
+from lipsync_core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _
 from lipsync_core.providers import ausynclab, kling, twinsync
 from lipsync_core.redaction import MIN_SECRET_LENGTH, Secret
 
@@ -30,6 +31,7 @@ DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
 FETCH_ALLOW = "LIPSYNC_FETCH_ALLOW"
 DATA_DIR = "LIPSYNC_DATA_DIR"
 SHARE_WITHOUT_SIGN_IN = "LIPSYNC_SHARE_WITHOUT_SIGN_IN"
+LANGUAGE = "LIPSYNC_LANGUAGE"
 _YES, _NO = ("yes", "true", "on", "1"), ("no", "false", "off", "0")
 DEFAULT_DATA_DIR = "data"
 # A ``host`` or ``host:port`` entry: a name or IPv4 address, or an IPv6 address in brackets.
@@ -171,6 +173,28 @@ def share_without_sign_in(
             "sign-in) or no."
         )
     return value in _YES
+
+
+def default_language(
+    environ: Mapping[str, str] | None = None, secrets_path: Path | None = DEFAULT_SECRETS_PATH
+) -> str:
+    """``LIPSYNC_LANGUAGE``: the language (``en``, ``vi``, ``zh``) of a person whose browser asks
+    for none of the three, until they choose one. Read afresh at each call.
+
+    Raises :class:`ConfigurationError` for another value.
+    """
+    values = {
+        **_read_secrets(secrets_path),
+        **_nonempty(os.environ if environ is None else environ),
+    }
+    value = values.get(LANGUAGE, DEFAULT_LANGUAGE).strip().lower()
+    if value not in LANGUAGES:
+        raise ConfigurationError(
+            _("{setting} is {value}; use one of {choices}.").format(
+                setting=LANGUAGE, value=repr(value), choices=", ".join(LANGUAGES)
+            )
+        )
+    return value
 
 
 def parse_fetch_allow(value: str) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from lipsync_core.flows.common import FlowContext, PollPolicy, create_error, res
 from lipsync_core.flows.kling import KlingFlow
 from lipsync_core.flows.model import Job
 from lipsync_core.flows.twinsync import TwinSyncFlow
+from lipsync_core.i18n import kept_in_english
 from lipsync_core.store import JobStore
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class FlowRunner:
 
     # -- changing jobs --------------------------------------------------------------------------
 
+    @kept_in_english
     def update(self, job_id: str, change: Callable[..., bool | None], *args: Any) -> Job | None:
         """Re-read, change and save a job, again if another writer got there first.
 
@@ -69,6 +71,7 @@ class FlowRunner:
         saved, _ = self.store.change(job_id, change, *args)
         return saved
 
+    @kept_in_english
     def claim(self, job_id: str, change: Callable[..., bool | None], *args: Any) -> Job | None:
         """Like :meth:`update`, but ``None`` unless *this* call made and saved the change.
 
@@ -80,6 +83,7 @@ class FlowRunner:
 
     # -- create calls ---------------------------------------------------------------------------
 
+    @kept_in_english
     def start(self, job: Job) -> None:
         """Make a recorded job's first provider call (its intent is already saved)."""
         with self.sending(job.id):
@@ -88,6 +92,7 @@ class FlowRunner:
             except LipsyncError as exc:
                 self.update(job.id, create_error, exc, self.clock(), self.policy)
 
+    @kept_in_english
     def create_kling_task(self, job: Job) -> None:
         """Create the Kling task of a job whose face choice is saved as its intent."""
         with self.sending(job.id):
@@ -96,6 +101,7 @@ class FlowRunner:
             except LipsyncError as exc:
                 self.update(job.id, create_error, exc, self.clock(), self.policy)
 
+    @kept_in_english
     def send_again(self, job: Job, now: datetime | None = None) -> None:
         """Send again a create call the provider refused as "too many requests" (not taken);
         of several processes, only the one that claims the job sends it."""
@@ -124,6 +130,7 @@ class FlowRunner:
 
     # -- status rounds --------------------------------------------------------------------------
 
+    @kept_in_english
     def refresh_due(self, now: datetime | None = None) -> tuple[int, set[str]]:
         """Check every job that is due, batched per provider.
 

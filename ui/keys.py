@@ -4,6 +4,9 @@
 NONCE = "session_nonce"  # per-browser-session salt for idempotency keys
 SIGN_IN = "sign_in"  # prefix: the sign-in screen's button per provider (ui/access.py)
 SIGN_OUT = "sign_out"  # the sidebar's "Sign out"
+LANGUAGE = "language"  # the language this run speaks (ui/language.py)
+LANGUAGE_CHOSEN = "language_chosen"  # the person's own choice in the sidebar, if any
+LANGUAGE_PICKER = "language_picker"  # the sidebar's language switch
 
 # -- the team's prices and limits (ui/team_settings.py; saved in the database, not here) ---------
 SETTINGS_PENDING = "settings_pending"  # the PendingSave waiting for its confirmation dialog

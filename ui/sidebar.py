@@ -9,6 +9,7 @@ from lipsync_core.config import PROVIDERS, Connection, share_without_sign_in
 from lipsync_core.errors import ConfigurationError, provider_display_name
 from ui import keys
 from ui.activity import render_activity
+from ui.language import render_language_picker
 from ui.people import Person
 from ui.plain import plain
 from ui.runtime import Runtime
@@ -23,6 +24,7 @@ CONNECTION_WORDS = {
 
 def render_sidebar(runtime: Runtime, person: Person | None) -> None:
     with st.sidebar:
+        render_language_picker()
         render_person(person)
         st.subheader("Connections")
         for provider in PROVIDERS:
