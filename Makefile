@@ -15,13 +15,15 @@ $(BIN)/python:
 setup: $(BIN)/python
 	@echo "==> Installing the dashboard's packages (requirements.txt; the first time takes a minute or two)…"
 	$(BIN)/pip install --disable-pip-version-check -r requirements.txt
-	@$(MAKE) --no-print-directory i18n-compile
+	@echo "==> Compiling the translations (lipsync_core/locales)…"
+	$(BIN)/pybabel compile -d $(LOCALES) -D messages
 	@echo "==> Packages ready."
 
 setup-dev: $(BIN)/python
 	@echo "==> Installing the packages for the tests (requirements-dev.txt)…"
 	$(BIN)/pip install --disable-pip-version-check -r requirements-dev.txt
-	@$(MAKE) --no-print-directory i18n-compile
+	@echo "==> Compiling the translations (lipsync_core/locales)…"
+	$(BIN)/pybabel compile -d $(LOCALES) -D messages
 
 run: setup
 	@echo "==> Starting the dashboard: open the address printed below in your browser."

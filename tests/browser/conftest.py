@@ -87,6 +87,7 @@ def app_environment(data_dir: Path) -> dict[str, str]:
         LIPSYNC_PUBLIC_BASE_URL="",
         LIPSYNC_SHARE_WITHOUT_SIGN_IN="no",
     )
+    env.pop("LIPSYNC_LANGUAGE", None)
     return env
 
 
@@ -156,7 +157,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page

@@ -46,6 +46,7 @@ def runtime(
     monkeypatch.setenv("LIPSYNC_SANDBOX_JOB_SECONDS", sandbox_job_seconds)
     monkeypatch.delenv("LIPSYNC_DATABASE_URL", raising=False)
     monkeypatch.delenv("LIPSYNC_PUBLIC_BASE_URL", raising=False)
+    monkeypatch.delenv("LIPSYNC_LANGUAGE", raising=False)
     forget_runtime()
     built = get_runtime()
     yield built
