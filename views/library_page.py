@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lipsync_core.config import Connection
+from lipsync_core.i18n import _
 from ui.access import require_access
 from ui.library.client import NO_KEY_HELP, ausynclab_client
 from ui.library.view import render_library
@@ -10,15 +11,17 @@ from ui.runtime import runtime_or_stop
 
 require_access()  # also when Streamlit runs this file alone
 runtime = runtime_or_stop()
-st.title("AusyncLab library")
+st.title(_("AusyncLab library"))
 
 client = ausynclab_client(runtime)
 if client is None:
-    st.info(NO_KEY_HELP, icon="🔑")
+    st.info(_(NO_KEY_HELP), icon="🔑")
     st.stop()
 
 if runtime.connection("ausynclab") is Connection.SANDBOX:
-    st.caption("🧪 Sandbox: these lists live on the local AusyncLab emulator, not in your account.")
+    st.caption(
+        _("🧪 Sandbox: these lists live on the local AusyncLab emulator, not in your account.")
+    )
 else:
-    st.caption("🟢 Live: these are the videos of your AusyncLab account.")
+    st.caption(_("🟢 Live: these are the videos of your AusyncLab account."))
 render_library(runtime, client)

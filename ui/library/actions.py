@@ -16,6 +16,7 @@ import streamlit as st
 from lipsync_core.errors import LipsyncError, NotFoundError
 from lipsync_core.flows.model import JobInputs, JobState
 from lipsync_core.flows.registrations import ON_ITS_WAY, registration_for
+from lipsync_core.i18n import _, translate_stored
 from lipsync_core.providers.ausynclab import AusyncLabClient, AusyncLabState
 from lipsync_core.team import Action
 from ui import keys, spend
@@ -84,8 +85,10 @@ def register_new(runtime: Runtime, client: AusyncLabClient) -> None:
     st.session_state[SHELVES[REGISTERED].key(keys.LIBRARY_CHOICE)] = video_id
     flash(
         "success",
-        f"Registered as #{video_id}. It shows as PENDING or PROCESSING until AusyncLab has "
-        "prepared it; once COMPLETED you can generate lip-sync from it.",
+        _(
+            "Registered as #{video_id}. It shows as PENDING or PROCESSING until AusyncLab has "
+            "prepared it; once COMPLETED you can generate lip-sync from it."
+        ).format(video_id=video_id),
     )
 
 
@@ -96,13 +99,17 @@ def _already_registered(client: AusyncLabClient, source: Source) -> bool:
         return False
     empty("register")
     st.session_state[SHELVES[REGISTERED].key(keys.LIBRARY_CHOICE)] = found.id
-    ready = (
-        "you can generate lip-sync from it below"
-        if found.state is AusyncLabState.COMPLETED
-        else f"it is still being prepared ({found.state.value})"
-    )
-    flash("info", f"This video is already registered as {title(found)}: {ready}. "
-          "Nothing was registered again.")  # fmt: skip
+    if found.state is AusyncLabState.COMPLETED:
+        said = _(
+            "This video is already registered as {title}: you can generate lip-sync from it "
+            "below. Nothing was registered again."
+        ).format(title=title(found))
+    else:
+        said = _(
+            "This video is already registered as {title}: it is still being prepared "
+            "({state}). Nothing was registered again."
+        ).format(title=title(found), state=found.state.value)
+    flash("info", said)
     return True
 
 
@@ -153,8 +160,10 @@ def render_pending_generation(runtime: Runtime) -> None:
     if pending is None:
         return
     cost = spend.spend_for(runtime, [("ausynclab", "prime")], pending.inputs.audio_duration)
-    what = f"Generate lip-sync from #{pending.registered_video_id} with AusyncLab Prime?"
-    if not spend.confirmation(pending.action, cost, what, yes="Yes, generate"):
+    what = _("Generate lip-sync from #{video_id} with AusyncLab Prime?").format(
+        video_id=pending.registered_video_id
+    )
+    if not spend.confirmation(pending.action, cost, what, yes=_("Yes, generate")):
         if not spend.asking(pending.action):
             st.session_state.pop(keys.LIBRARY_PENDING_GENERATION, None)
         return
@@ -174,13 +183,15 @@ def _generate(runtime: Runtime, pending: PendingGeneration) -> None:
         return
     runtime.refresher.wake()
     if job.state is JobState.FAILED:
-        flash("error", job.error or "AusyncLab did not start the lip-sync.")
+        flash("error", translate_stored(job.error) or _("AusyncLab did not start the lip-sync."))
         return
     empty("generate")
     flash(
         "success",
-        f"Lip-sync from #{pending.registered_video_id} started; it appears under Generated "
-        "videos and on the Status page, where its result can be played and downloaded.",
+        _(
+            "Lip-sync from #{video_id} started; it appears under Generated videos and on the "
+            "Status page, where its result can be played and downloaded."
+        ).format(video_id=pending.registered_video_id),
         status_link=True,
     )
 
@@ -217,12 +228,12 @@ def delete_confirmed(runtime: Runtime, client: AusyncLabClient) -> None:
     try:
         delete(video_id)
     except NotFoundError:
-        flash("info", f"{title} was already gone from AusyncLab.")
+        flash("info", _("{title} was already gone from AusyncLab.").format(title=title))
     except LipsyncError as exc:
         flash("error", str(exc))
         return
     else:
-        flash("success", f"Deleted the {SHELVES[shelf].noun} {title}.")
+        flash("success", _(SHELVES[shelf].deleted).format(title=title))
         details = {"shelf": shelf, "id": video_id, "name": title}
         runtime.service.team.record(actor(), Action.LIBRARY_DELETED, f"{shelf}:{video_id}", details)
     _forget(shelf, video_id)

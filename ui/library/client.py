@@ -6,11 +6,12 @@ between threads, and building one costs nothing next to the calls it makes).
 
 from __future__ import annotations
 
+from lipsync_core.i18n import N_
 from lipsync_core.providers.ausynclab import AusyncLabClient
 from ui.runtime import Runtime
 
 PROVIDER = "ausynclab"
-NO_KEY_HELP = (
+NO_KEY_HELP = N_(
     "AusyncLab is off: no API key is set, and the sandbox is turned off "
     "(`LIPSYNC_SANDBOX=off`).\n\n"
     "To use your AusyncLab account, add this line to `.streamlit/secrets.toml` (or set the "

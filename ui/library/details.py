@@ -9,6 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from lipsync_core.errors import LipsyncError
+from lipsync_core.formats import moment
+from lipsync_core.i18n import N_, _
 from lipsync_core.providers.ausynclab import AusyncLabClient, GeneratedVideo
 from ui import browser_media, keys
 from ui.library import media
@@ -18,7 +20,9 @@ from ui.plain import plain
 from ui.runtime import Runtime
 from ui.timezones import LocalTime
 
-NOT_LOADED = "could not be loaded here (the link no longer answers, or it is not a media file)"
+NOT_LOADED = N_(
+    "{what} could not be loaded here (the link no longer answers, or it is not a media file)."
+)
 
 
 def player(runtime: Runtime, by_id: dict[int, Video]) -> None:
@@ -26,8 +30,9 @@ def player(runtime: Runtime, by_id: dict[int, Video]) -> None:
     playing = by_id.get(st.session_state.get(keys.LIBRARY_PLAYING, -1))
     if not isinstance(playing, GeneratedVideo) or not playing.output_video_url:
         return
-    _video(media.result(runtime, playing), f"The result of {title(playing)}", "play")
-    st.caption(f"Playing {plain(title(playing))}.")
+    what = _("The result of {title}").format(title=title(playing))
+    _video(media.result(runtime, playing), what, "play")
+    st.caption(_("Playing {title}.").format(title=plain(title(playing))))
 
 
 def details(shelf: Shelf, when: LocalTime, runtime: Runtime, client: AusyncLabClient) -> None:
@@ -44,7 +49,9 @@ def details(shelf: Shelf, when: LocalTime, runtime: Runtime, client: AusyncLabCl
         else:
             _facts(video, when)
             _media(video, runtime)
-        st.button("Close details", key=shelf.key(keys.LIBRARY_CLOSE_BUTTON), on_click=close_details)
+        st.button(
+            _("Close details"), key=shelf.key(keys.LIBRARY_CLOSE_BUTTON), on_click=close_details
+        )
 
 
 def _facts(video: Video, when: LocalTime) -> None:
@@ -52,14 +59,18 @@ def _facts(video: Video, when: LocalTime) -> None:
     thumbnail = browser_media.picture(video.thumbnail_url)
     if thumbnail:
         picture.image(thumbnail, width="stretch")
-    created = f"{when.format(video.created_at)} ({when.label})" if video.created_at else "unknown"
+    if video.created_at:
+        created = f"{moment(video.created_at, when.zone)} ({when.label})"
+    else:
+        created = _("unknown")
     lines = [
         f"**{plain(title(video))}**",
-        f"- State: {STATE_BADGES[video.state]}",
-        f"- Created: {created}",
+        "- " + _("State: {state}").format(state=STATE_BADGES[video.state]),
+        "- " + _("Created: {moment}").format(moment=created),
     ]
     if isinstance(video, GeneratedVideo):
-        lines.append(f"- Made from registered video: {from_words(video.registered_video_id)}")
+        made_from = from_words(video.registered_video_id)
+        lines.append("- " + _("Made from registered video: {video}").format(video=made_from))
     facts.markdown("\n".join(lines))
 
 
@@ -67,16 +78,16 @@ def _media(video: Video, runtime: Runtime) -> None:
     if not isinstance(video, GeneratedVideo):
         name = f"source-{video.id}"
         source = media.playable(video.video_url, default_format="video/mp4", name=name)
-        _video(source, "The source video", "source")
+        _video(source, _("The source video"), "source")
         return
     if video.output_video_url:
-        _video(media.result(runtime, video), "The result", "result")
+        _video(media.result(runtime, video), _("The result"), "result")
     else:
-        st.caption("The result is not ready yet.")
+        st.caption(_("The result is not ready yet."))
     sound = media.playable(video.audio_url, default_format="audio/mpeg", name=f"audio-{video.id}")
-    st.markdown("**The audio**")
+    st.markdown(_("**The audio**"))
     if sound is None:
-        st.caption(f"The audio {NOT_LOADED}.")
+        st.caption(_(NOT_LOADED).format(what=_("The audio")))
         return
     st.audio(sound.data, format=sound.format)
 
@@ -84,12 +95,12 @@ def _media(video: Video, runtime: Runtime) -> None:
 def _video(playable: media.Playable | None, what: str, key: str) -> None:
     st.markdown(f"**{plain(what)}**")
     if playable is None:
-        st.caption(f"{plain(what)} {NOT_LOADED}.")
+        st.caption(_(NOT_LOADED).format(what=plain(what)))
         return
     st.video(playable.data, format=playable.format)
     data = playable.download()
     if data is not None:
         st.download_button(
-            "⬇ Download", data, file_name=playable.file_name, mime=playable.format,
+            _("⬇ Download"), data, file_name=playable.file_name, mime=playable.format,
             key=f"{keys.LIBRARY_DOWNLOAD}_{key}", on_click="ignore",
         )  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lipsync_core.i18n import _
 from lipsync_core.providers.ausynclab import AusyncLabClient, AusyncLabState, RegisteredVideo
 from ui import keys
 from ui.library.actions import generate_from, register_new
@@ -17,26 +18,26 @@ from ui.uploads import AUDIO_TYPES, VIDEO_TYPES
 def register_form(runtime: Runtime, client: AusyncLabClient) -> None:
     """Register a source video for Prime, from a link or a file on this computer."""
     panel = st.expander(
-        "➕ Register a new video", key=keys.LIBRARY_REGISTER_PANEL, on_change="rerun"
+        _("➕ Register a new video"), key=keys.LIBRARY_REGISTER_PANEL, on_change="rerun"
     )
     with panel, st.form("library_register_form"):
         st.text_input(
-            "Link to the video",
+            _("Link to the video"),
             key=field("register", keys.LIBRARY_NEW_URL),
             placeholder="https://example.com/person-talking.mp4",
         )
         st.file_uploader(
-            "…or a video file", type=VIDEO_TYPES, key=field("register", keys.LIBRARY_NEW_FILE)
+            _("…or a video file"), type=VIDEO_TYPES, key=field("register", keys.LIBRARY_NEW_FILE)
         )
         st.checkbox(
-            "…or the sample video (a person talking for 5 seconds)",
+            _("…or the sample video (a person talking for 5 seconds)"),
             key=field("register", keys.LIBRARY_NEW_SAMPLE),
         )
         st.text_input(
-            "Name (optional)", key=field("register", keys.LIBRARY_NEW_NAME), max_chars=120
+            _("Name (optional)"), key=field("register", keys.LIBRARY_NEW_NAME), max_chars=120
         )
         st.form_submit_button(
-            "Register video",
+            _("Register video"),
             key=keys.LIBRARY_NEW_SUBMIT,
             on_click=register_new,
             args=(runtime, client),
@@ -48,25 +49,30 @@ def generate_form(runtime: Runtime, video: RegisteredVideo) -> None:
     """Generate with Prime from a COMPLETED registered video; the job is tracked like any other."""
     if video.state is not AusyncLabState.COMPLETED:
         st.caption(
-            f"Lip-sync can be generated from {plain(title(video))} once its state is COMPLETED "
-            f"(now {video.state.value})."
+            _(
+                "Lip-sync can be generated from {title} once its state is COMPLETED (now {state})."
+            ).format(title=plain(title(video)), state=video.state.value)
         )
         return
     with st.form("library_generate_form"):
-        st.markdown(f"**Generate lip-sync from {plain(title(video))}** (model Prime)")
+        st.markdown(
+            _("**Generate lip-sync from {title}** (model Prime)").format(title=plain(title(video)))
+        )
         st.text_input(
-            "Link to the audio",
+            _("Link to the audio"),
             key=field("generate", keys.LIBRARY_AUDIO_URL),
             placeholder="https://…/speech.mp3",
         )
         st.file_uploader(
-            "…or an audio file", type=AUDIO_TYPES, key=field("generate", keys.LIBRARY_AUDIO_FILE)
+            _("…or an audio file"), type=AUDIO_TYPES, key=field("generate", keys.LIBRARY_AUDIO_FILE)
         )
         st.text_input(
-            "Name (optional)", key=field("generate", keys.LIBRARY_GENERATE_NAME), max_chars=120
+            _("Name (optional)"),
+            key=field("generate", keys.LIBRARY_GENERATE_NAME),
+            max_chars=120,
         )
         st.form_submit_button(
-            "Generate lip-sync",
+            _("Generate lip-sync"),
             key=keys.LIBRARY_GENERATE_SUBMIT,
             on_click=generate_from,
             args=(runtime, video.id, video.name),

@@ -17,11 +17,29 @@ from lipsync_core.config import Connection
 from lipsync_core.errors import MediaValidationError
 from lipsync_core.flows.model import JobInputs
 from lipsync_core.flows.sources import MediaKind, media_url, uploads_dir
+from lipsync_core.i18n import N_, _, translate_stored
 from lipsync_core.uploads import keep_file, keep_upload
 from ui.runtime import Runtime
 from ui.uploads import Upload
 
 PROVIDER = "ausynclab"
+SAMPLE_NAMES: dict[MediaKind, str] = {
+    "video": N_("the sample video"),
+    "audio": N_("the sample audio"),
+}
+"""How a sample is known: kept in English with the job, shown through ``translate_stored``."""
+ONE_OF_THREE: dict[MediaKind, str] = {
+    "video": N_("Give only one of a link, a file or the sample video."),
+    "audio": N_("Give only one of a link, a file or the sample audio."),
+}
+NOT_BOTH: dict[MediaKind, str] = {
+    "video": N_("Give either a link or a file for the video, not both."),
+    "audio": N_("Give either a link or a file for the audio, not both."),
+}
+NONE_GIVEN: dict[MediaKind, str] = {
+    "video": N_("Give a link to the video or choose a file."),
+    "audio": N_("Give a link to the audio or choose a file."),
+}
 
 
 @dataclass(frozen=True)
@@ -40,8 +58,9 @@ class Source:
         path = getattr(self.inputs, f"{self.kind}_path")
         if not path:
             return text
+        known_as = translate_stored(self.known_as) or self.known_as
         for internal in (self.url, str(path), str(Path(path).resolve()), Path(path).name):
-            text = text.replace(internal, self.known_as)
+            text = text.replace(internal, known_as)
         return text
 
     @property
@@ -66,21 +85,21 @@ def choose(
     link = (link or "").strip()
     given = [bool(link), upload is not None, sample is not None]
     if sum(given) > 1 and sample is not None:
-        raise NoSourceError(f"Give only one of a link, a file or the sample {kind}.")
+        raise NoSourceError(_(ONE_OF_THREE[kind]))
     if sum(given) > 1:
-        raise NoSourceError(f"Give either a link or a file for the {kind}, not both.")
+        raise NoSourceError(_(NOT_BOTH[kind]))
     if link:
         inputs = JobInputs(**{f"{kind}_url": link})
         return Source(_url(runtime, kind, inputs), inputs, f"url:{link}", link)
     folder = uploads_dir(runtime.settings)
     if sample is not None:
         path = keep_file(sample, folder, kind=kind)
-        known_as = f"the sample {kind}"
+        known_as = SAMPLE_NAMES[kind]
     elif upload is not None:
         path = keep_upload(upload.getvalue(), upload.name, folder, kind=kind)
         known_as = upload.name
     else:
-        raise NoSourceError(f"Give a link to the {kind} or choose a file.")
+        raise NoSourceError(_(NONE_GIVEN[kind]))
     inputs = JobInputs(**{f"{kind}_path": str(path), f"{kind}_name": known_as})
     return Source(_url(runtime, kind, inputs), inputs, f"file:{path.name}", known_as)
 

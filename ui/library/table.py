@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
+from lipsync_core.i18n import N_, _
 from lipsync_core.providers.ausynclab import AusyncLabState, GeneratedVideo, RegisteredVideo
 from ui.timezones import LocalTime
 
@@ -24,16 +25,25 @@ STATE_BADGES = {
     AusyncLabState.COMPLETED: "🟢 COMPLETED",
     AusyncLabState.FAILED: "🔴 FAILED",
 }
+STATE_HELP = N_(
+    "The state as AusyncLab writes it: PENDING or PROCESSING while AusyncLab works on the "
+    "video, COMPLETED when it is ready, FAILED when it could not be done."
+)
+"""What the badges mean (the states themselves stay as AusyncLab writes them)."""
 WORKING = frozenset({AusyncLabState.PENDING, AusyncLabState.PROCESSING})
 
 
 @dataclass(frozen=True)
 class Shelf:
-    """One tab of the library: which list it shows and how its things are called."""
+    """One tab of the library: which list it shows and what it says about its videos (English,
+    marked with ``N_``: shown through ``_()``)."""
 
     kind: str
     title: str
-    noun: str  # "registered video" / "generated video"
+    none_yet: str  # "No registered videos yet."
+    no_match: str  # "No registered video matches the search."
+    choose: str  # the chooser's label
+    deleted: str  # "Deleted the registered video {title}."
 
     def key(self, prefix: str) -> str:
         """A widget key of this shelf (the two tabs have the same widgets)."""
@@ -41,8 +51,22 @@ class Shelf:
 
 
 SHELVES = {
-    REGISTERED: Shelf(REGISTERED, "Registered videos", "registered video"),
-    GENERATED: Shelf(GENERATED, "Generated videos", "generated video"),
+    REGISTERED: Shelf(
+        REGISTERED,
+        N_("Registered videos"),
+        N_("No registered videos yet."),
+        N_("No registered video matches the search."),
+        N_("Choose a registered video"),
+        N_("Deleted the registered video {title}."),
+    ),
+    GENERATED: Shelf(
+        GENERATED,
+        N_("Generated videos"),
+        N_("No generated videos yet."),
+        N_("No generated video matches the search."),
+        N_("Choose a generated video"),
+        N_("Deleted the generated video {title}."),
+    ),
 }
 
 
@@ -120,7 +144,7 @@ def _local(moment: datetime | None, when: LocalTime) -> datetime | None:
 
 def label(video: Video) -> str:
     """How a video is named in choosers and dialogs."""
-    name = video.name or "(no name)"
+    name = video.name or _("(no name)")
     return f"#{video.id} · {name}"
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from lipsync_core.errors import LipsyncError
+from lipsync_core.formats import number
+from lipsync_core.i18n import _
 from lipsync_core.providers.ausynclab import (
     AusyncLabClient,
     AusyncLabState,
@@ -37,6 +39,7 @@ from ui.library.table import (
     REGISTERED,
     SHELVES,
     STATE_BADGES,
+    STATE_HELP,
     Shelf,
     Video,
     filter_videos,
@@ -77,10 +80,10 @@ def _library(runtime: Runtime, client: AusyncLabClient) -> None:
     for message in current_flashes():
         getattr(st, message.level)(plain(message.text))
         if message.status_link:
-            st.page_link("views/status_page.py", label="Open the Status page", icon="➡️")
+            st.page_link("views/status_page.py", label=_("Open the Status page"), icon="➡️")
     when = local_time(st.context.timezone)
     tabs = st.tabs(
-        [shelf.title for shelf in SHELVES.values()], key=keys.LIBRARY_TAB, on_change="rerun"
+        [_(shelf.title) for shelf in SHELVES.values()], key=keys.LIBRARY_TAB, on_change="rerun"
     )
     for tab, shelf in zip(tabs, SHELVES.values(), strict=True):
         with tab:
@@ -117,11 +120,11 @@ def _shelf(
         return
     videos = listing.videos or []
     if not videos:
-        st.info(f"No {shelf.noun}s yet.")
+        st.info(_(shelf.none_yet))
         return
     shown = _filtered(shelf, videos, when)
     if not shown:
-        st.info(f"No {shelf.noun} matches the search.")
+        st.info(_(shelf.no_match))
         return
     st.dataframe(
         table(shown, when, picture_cell),
@@ -140,37 +143,45 @@ def _shelf(
 def _filtered(shelf: Shelf, videos: list[Video], when: LocalTime) -> list[Video]:
     search_col, state_col = st.columns([3, 2])
     search = search_col.text_input(
-        "Search by name", key=shelf.key(keys.LIBRARY_SEARCH), placeholder="Part of a name"
+        _("Search by name"), key=shelf.key(keys.LIBRARY_SEARCH), placeholder=_("Part of a name")
     )
     states = state_col.multiselect(
-        "State",
+        _("State"),
         list(AusyncLabState),
         format_func=STATE_BADGES.get,
         key=shelf.key(keys.LIBRARY_STATES),
-        placeholder="Any state",
+        placeholder=_("Any state"),
+        help=_(STATE_HELP),
     )
     shown = newest_first(filter_videos(videos, search, states))
-    zone = f"your time zone ({when.label})" if when.from_browser else "UTC"
-    unknown = "" if when.from_browser else " (your browser did not say its time zone)"
-    st.caption(f"{len(shown)} of {len(videos)} shown, newest first. Times in {zone}{unknown}.")
+    counts = {"shown": number(len(shown)), "total": number(len(videos))}
+    if when.from_browser:
+        said = _("{shown} of {total} shown, newest first. Times in your time zone ({zone}).")
+        st.caption(said.format(**counts, zone=when.label))
+    else:
+        said = _(
+            "{shown} of {total} shown, newest first. Times in UTC (your browser did not say its "
+            "time zone)."
+        )
+        st.caption(said.format(**counts))
     return shown
 
 
 def _columns(shelf: Shelf, when: LocalTime) -> dict[str, object]:
     common = {
         "thumbnail": st.column_config.ImageColumn(
-            "Thumbnail", width="medium", help="Details shows it bigger"
+            _("Thumbnail"), width="medium", help=_("Details shows it bigger")
         ),
-        "id": st.column_config.NumberColumn("ID", format="%d", width="small"),
-        "name": st.column_config.TextColumn("Name"),
-        "state": st.column_config.TextColumn("State", width="medium"),
+        "id": st.column_config.NumberColumn(_("ID"), format="%d", width="small"),
+        "name": st.column_config.TextColumn(_("Name")),
+        "state": st.column_config.TextColumn(_("State"), width="medium", help=_(STATE_HELP)),
         "created": st.column_config.DatetimeColumn(
-            f"Created ({when.label})", format="YYYY-MM-DD HH:mm:ss"
+            _("Created ({zone})").format(zone=when.label), format="YYYY-MM-DD HH:mm:ss"
         ),
     }
     if shelf.kind == GENERATED:
         made_from = st.column_config.TextColumn(
-            "Made from", help="The registered video it was made from", width="small"
+            _("Made from"), help=_("The registered video it was made from"), width="small"
         )
         return {**common, "registered_video_id": made_from}
     return common
@@ -187,7 +198,7 @@ def _actions(
 ) -> None:
     by_id = {video.id: video for video in shown}
     choice = st.selectbox(
-        f"Choose a {shelf.noun}",
+        _(shelf.choose),
         list(by_id),
         format_func=lambda video_id: label(by_id[video_id]),
         key=shelf.key(keys.LIBRARY_CHOICE),
@@ -195,7 +206,7 @@ def _actions(
     video = by_id[choice]
     opening, playing, delete = st.columns(3)
     opening.button(
-        "Details",
+        _("Details"),
         key=shelf.key(keys.LIBRARY_DETAILS_BUTTON),
         on_click=open_details,
         args=(shelf.kind, video.id),
@@ -203,7 +214,7 @@ def _actions(
     )
     if isinstance(video, GeneratedVideo):
         playing.button(
-            "▶ Play",
+            _("▶ Play"),
             key=shelf.key(keys.LIBRARY_PLAY_BUTTON),
             on_click=play,
             args=(video.id,),
@@ -211,7 +222,7 @@ def _actions(
             width="stretch",
         )
     delete.button(
-        "🗑 Delete…",
+        _("🗑 Delete…"),
         key=shelf.key(keys.LIBRARY_DELETE_BUTTON),
         on_click=ask_delete,
         args=(shelf.kind, video.id, title(video)),
@@ -221,17 +232,24 @@ def _actions(
     details.details(shelf, when, runtime, client)
 
 
-@st.dialog("Delete this video?", on_dismiss=cancel_delete)
 def _confirm_delete(runtime: Runtime, client: AusyncLabClient, what: str) -> None:
+    """The dialog, titled in the reader's language (so made here, not at import)."""
+    dialog = st.dialog(_("Delete this video?"), on_dismiss=cancel_delete)
+    dialog(_delete_dialog)(runtime, client, what)
+
+
+def _delete_dialog(runtime: Runtime, client: AusyncLabClient, what: str) -> None:
     """A dialog reruns only itself: each answer reruns the page, which closes it."""
     st.write(
-        f"{plain(what)} will be deleted at AusyncLab, for everyone on the team: the account is "
-        "shared, so nobody will find it there any more. This cannot be undone."
+        _(
+            "{what} will be deleted at AusyncLab, for everyone on the team: the account is "
+            "shared, so nobody will find it there any more. This cannot be undone."
+        ).format(what=plain(what))
     )
     yes, no = st.columns(2)
-    if yes.button("Delete", key=keys.LIBRARY_CONFIRM_BUTTON, type="primary", width="stretch"):
+    if yes.button(_("Delete"), key=keys.LIBRARY_CONFIRM_BUTTON, type="primary", width="stretch"):
         delete_confirmed(runtime, client)
         st.rerun()
-    if no.button("Cancel", key=keys.LIBRARY_CANCEL_BUTTON, width="stretch"):
+    if no.button(_("Cancel"), key=keys.LIBRARY_CANCEL_BUTTON, width="stretch"):
         cancel_delete()
         st.rerun()
