@@ -20,6 +20,7 @@ BENCHMARKS = {
     "provider_reads": "bench.bench_provider_reads",
     "team": "bench.bench_team",
     "compare_page": "bench.bench_compare_page",
+    "languages": "bench.bench_languages",
 }
 
 

@@ -8,6 +8,7 @@ Chinese follow their own conventions ("1.234,5", "0,42 US$", "12,3 giây", "12.3
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
+from functools import cache
 
 from babel import Locale
 from babel.dates import format_datetime
@@ -22,7 +23,12 @@ ENGLISH_UNITS = {"duration-hour": "h", "duration-minute": "min", "duration-secon
 
 def locale() -> Locale:
     """The Babel locale of the current language."""
-    return Locale.parse(BABEL_LOCALES[current_language()])
+    return _locale(current_language())
+
+
+@cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(BABEL_LOCALES[language])
 
 
 def _pattern(digits: int) -> str:
