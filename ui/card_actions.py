@@ -16,6 +16,7 @@ import streamlit as st
 
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.model import Job
+from lipsync_core.i18n import _
 from ui import keys, spend
 from ui.labels import target_label
 from ui.people import actor, signed_in, who
@@ -32,11 +33,11 @@ def render_actions(runtime: Runtime, job: Job) -> None:
         _download(job)
         if job.is_final and not job.is_damaged:
             st.button(
-                "Submit again", key=keys.card_action(job.id, "again"), icon=":material/replay:",
+                _("Submit again"), key=keys.card_action(job.id, "again"), icon=":material/replay:",
                 on_click=spend.ask, args=(retry_action(job.id),),
             )  # fmt: skip
         st.button(
-            "Remove", key=keys.card_action(job.id, "remove"), icon=":material/delete:",
+            _("Remove"), key=keys.card_action(job.id, "remove"), icon=":material/delete:",
             on_click=_ask_removal, args=(job.id,),
         )  # fmt: skip
 
@@ -46,12 +47,12 @@ def _download(job: Job) -> None:
     path = job.output_path if job.output_path and Path(job.output_path).is_file() else None
     if path:
         st.download_button(
-            "Download", data=partial(Path(path).read_bytes), file_name=_file_name(job, path),
+            _("Download"), data=partial(Path(path).read_bytes), file_name=_file_name(job, path),
             mime="video/mp4", key=keys.card_action(job.id, "download"), on_click="ignore",
             icon=":material/download:",
         )  # fmt: skip
     elif job.output_url and job.is_final:
-        st.link_button("Open the result", job.output_url, icon=":material/open_in_new:")
+        st.link_button(_("Open the result"), job.output_url, icon=":material/open_in_new:")
 
 
 def _file_name(job: Job, path: str) -> str:
@@ -81,8 +82,8 @@ def _confirm_retry(runtime: Runtime, job_id: str) -> None:
         return
     label = target_label(job.provider, job.model)
     cost = spend.spend_for(runtime, [(job.provider, job.model)], job.inputs.audio_duration)
-    what = f"Send this {label} job again, as a new job of its own?"
-    if spend.confirmation(retry_action(job.id), cost, what, yes="Yes, send it again"):
+    what = _("Send this {label} job again, as a new job of its own?").format(label=label)
+    if spend.confirmation(retry_action(job.id), cost, what, yes=_("Yes, send it again")):
         submit_again(runtime, job.id)
         st.rerun()
 
@@ -106,28 +107,39 @@ def _forget_removal() -> None:
     st.session_state.pop(keys.STATUS_REMOVING, None)
 
 
-@st.dialog("Remove from the history?", on_dismiss=_forget_removal)
 def removal_dialog(runtime: Runtime, job: Job) -> None:
+    """The removal question, titled in the reader's language (so made when it opens)."""
+    title = _("Remove from the history?")
+    st.dialog(title, on_dismiss=_forget_removal)(_removal_question)(runtime, job)
+
+
+def _removal_question(runtime: Runtime, job: Job) -> None:
     label = target_label(job.provider, job.model)
     st.write(
-        f"The card of this {label} job and its record will be removed from the history for the "
-        "whole team: nobody will see it any more."
+        _(
+            "The card of this {label} job and its record will be removed from the history for "
+            "the whole team: nobody will see it any more."
+        ).format(label=label)
     )
     if job.sent_by is not None:
         me = signed_in()
-        st.caption(f"Sent by {plain(who(job.sent_by, me.id if me else None))}.")
+        person = plain(who(job.sent_by, me.id if me else None))
+        st.caption(_("Sent by {person}.").format(person=person))
     if not job.is_final:
         st.warning(
-            f"The job is not finished: it keeps running at {job.provider_name} (and may "
-            "still cost), but this app will stop following it."
+            _(
+                "The job is not finished: it keeps running at {provider} (and may still cost), "
+                "but this app will stop following it."
+            ).format(provider=job.provider_name)
         )
     yes, no = st.columns(2)
-    if yes.button("Remove for everyone", key=keys.STATUS_REMOVE_YES, type="primary"):
+    if yes.button(_("Remove for everyone"), key=keys.STATUS_REMOVE_YES, type="primary"):
         runtime.service.remove(job.id, actor=actor())
-        _tell("success", f"The {label} job was removed from the history, for everyone.")
+        removed = _("The {label} job was removed from the history, for everyone.")
+        _tell("success", removed.format(label=label))
         _forget_removal()
         st.rerun()
-    if no.button("Keep it", key=keys.STATUS_REMOVE_NO):
+    if no.button(_("Keep it"), key=keys.STATUS_REMOVE_NO):
         _forget_removal()
         st.rerun()
 

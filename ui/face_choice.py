@@ -16,6 +16,8 @@ import streamlit as st
 
 from lipsync_core.errors import Finding, LipsyncError
 from lipsync_core.flows.model import Job, JobState, KlingFace
+from lipsync_core.formats import number
+from lipsync_core.i18n import N_, _
 from lipsync_core.media.limits import validate_kling_timing
 from ui import browser_media, keys
 from ui.plain import plain
@@ -28,7 +30,7 @@ THUMBNAILS_PER_ROW = 4
 # cut in the narrowest column (a status card).
 ROW_PX = 34
 AXIS_PX = 50
-TIMELINE_CAPTION = (
+TIMELINE_CAPTION = N_(
     "When each face is visible, and where the new audio will play, in seconds into the video."
 )
 
@@ -67,8 +69,10 @@ def render_face_choice(runtime: Runtime, job: Job) -> None:
 def heading(faces: list[KlingFace]) -> str:
     """What the panel asks: nothing is sent to Kling for lip-sync until the task is created."""
     if len(faces) == 1:
-        return "Kling found one face: check where the audio goes, then create the task to send it."
-    return f"Kling found {len(faces)} faces: choose one to send."
+        return _(
+            "Kling found one face: check where the audio goes, then create the task to send it."
+        )
+    return _("Kling found {count} faces: choose one to send.").format(count=len(faces))
 
 
 def _choice(runtime: Runtime, job: Job, faces: list[KlingFace]) -> None:
@@ -77,14 +81,14 @@ def _choice(runtime: Runtime, job: Job, faces: list[KlingFace]) -> None:
     face = _pick_face(job, faces)
     video_s, audio_s = _lengths(job, face)
     timing = _timing_widgets(job, face, video_s, audio_s)
-    st.caption(TIMELINE_CAPTION)
+    st.caption(_(TIMELINE_CAPTION))
     st.altair_chart(timeline_chart(faces, timing, video_s), width="stretch")
     findings = check_timing(timing, video_s, audio_s)
     for finding in findings:
         (st.error if finding.blocking else st.warning)(finding.message)
     blocked = any(f.blocking for f in findings)
     if st.button(
-        "Create the Kling task", key=keys.face_choice(job.id, "send"), type="primary",
+        _("Create the Kling task"), key=keys.face_choice(job.id, "send"), type="primary",
         disabled=blocked,
     ):  # fmt: skip
         _send(runtime, job, timing)
@@ -97,14 +101,20 @@ def _thumbnails(faces: list[KlingFace]) -> None:
             face_image = browser_media.picture(face.face_image)
             if face_image:
                 st.image(face_image, width=120)
-            st.caption(f"Face {plain(face.face_id)}: {_span(face.start_time, face.end_time)}")
+            st.caption(
+                _("Face {face_id}: visible {start}–{end} s").format(
+                    face_id=plain(face.face_id),
+                    start=_short(seconds(face.start_time)),
+                    end=_short(seconds(face.end_time)),
+                )
+            )
 
 
 def _pick_face(job: Job, faces: list[KlingFace]) -> KlingFace:
     by_id = {face.face_id: face for face in faces}
     chosen = st.radio(
-        "Face", list(by_id), key=keys.face_choice(job.id, "face"), horizontal=True,
-        format_func=lambda face_id: f"Face {face_id}",
+        _("Face"), list(by_id), key=keys.face_choice(job.id, "face"), horizontal=True,
+        format_func=face_name,
     )  # fmt: skip
     return by_id[chosen]
 
@@ -121,19 +131,19 @@ def _timing_widgets(job: Job, face: KlingFace, video_s: float, audio_s: float) -
     insert_default = min(seconds(face.start_time), video_s)
     trim_default = (0.0, round(max(0.1, min(audio_s, video_s - insert_default)), 1))
     trim = st.slider(
-        "Audio trim: the part of the audio to use (s)", 0.0, max(audio_s, 0.1), trim_default,
+        _("Audio trim: the part of the audio to use (s)"), 0.0, max(audio_s, 0.1), trim_default,
         step=0.1, key=keys.face_choice(job.id, "trim"),
     )  # fmt: skip
     insert = st.slider(
-        "Insert the audio at (s into the video)", 0.0, max(video_s, 0.1), insert_default,
+        _("Insert the audio at (s into the video)"), 0.0, max(video_s, 0.1), insert_default,
         step=0.1, key=keys.face_choice(job.id, "insert"),
     )  # fmt: skip
     left, right = st.columns(2)
     sound_volume = left.slider(
-        "New audio's volume", 0.0, 2.0, 1.0, step=0.1, key=keys.face_choice(job.id, "sound")
+        _("New audio's volume"), 0.0, 2.0, 1.0, step=0.1, key=keys.face_choice(job.id, "sound")
     )
     original_volume = right.slider(
-        "Original audio's volume", 0.0, 2.0, 1.0, step=0.1,
+        _("Original audio's volume"), 0.0, 2.0, 1.0, step=0.1,
         key=keys.face_choice(job.id, "original"),
     )  # fmt: skip
     return Timing(
@@ -164,12 +174,12 @@ def check_timing(timing: Timing, video_s: float, audio_s: float) -> list[Finding
 def timeline_chart(faces: list[KlingFace], timing: Timing, video_s: float) -> alt.Chart:
     """One bar per face over the video's length, and one for where the audio will play."""
     rows = [
-        {"what": f"Face {f.face_id}", "start": f.start_time / 1000, "end": f.end_time / 1000,
+        {"what": face_name(f.face_id), "start": f.start_time / 1000, "end": f.end_time / 1000,
          "kind": "chosen face" if f.face_id == timing.face.face_id else "face"}
         for f in faces
     ]  # fmt: skip
     start, end = timing.placed
-    rows.append({"what": "New audio", "start": start / 1000, "end": end / 1000, "kind": "audio"})
+    rows.append({"what": _("New audio"), "start": start / 1000, "end": end / 1000, "kind": "audio"})
     colours = alt.Scale(
         domain=["face", "chosen face", "audio"], range=["#cbd5e1", "#4f46e5", "#f59e0b"]
     )
@@ -179,7 +189,7 @@ def timeline_chart(faces: list[KlingFace], timing: Timing, video_s: float) -> al
         .encode(
             x=alt.X(
                 "start:Q",
-                title="seconds",
+                title=_("seconds"),
                 scale=alt.Scale(domain=[0, video_s]),
                 axis=alt.Axis(labelOverlap=True, tickMinStep=1),
             ),
@@ -192,7 +202,11 @@ def timeline_chart(faces: list[KlingFace], timing: Timing, video_s: float) -> al
                 axis=alt.Axis(labelPadding=6),
             ),
             color=alt.Color("kind:N", scale=colours, legend=None),
-            tooltip=["what", "start", "end"],
+            tooltip=[
+                alt.Tooltip("what:N", title=_("what")),
+                alt.Tooltip("start:Q", title=_("start")),
+                alt.Tooltip("end:Q", title=_("end")),
+            ],
         )
         .properties(height=timeline_height(len(rows)))
     )
@@ -205,7 +219,7 @@ def timeline_height(rows: int) -> int:
 
 def _send(runtime: Runtime, job: Job, timing: Timing) -> None:
     try:
-        with st.spinner("Creating the Kling task…"):
+        with st.spinner(_("Creating the Kling task…")):
             runtime.service.choose_face(
                 job.id, timing.face.face_id, sound_start_time=timing.sound_start_time,
                 sound_end_time=timing.sound_end_time, sound_insert_time=timing.sound_insert_time,
@@ -219,5 +233,11 @@ def _send(runtime: Runtime, job: Job, timing: Timing) -> None:
     st.rerun()
 
 
-def _span(start_ms: int, end_ms: int) -> str:
-    return f"visible {seconds(start_ms):g}–{seconds(end_ms):g} s"
+def face_name(face_id: str) -> str:
+    """``Face 0``: a face as the panel names it."""
+    return _("Face {face_id}").format(face_id=face_id)
+
+
+def _short(value: float) -> str:
+    """Seconds to a tenth, without a trailing ``.0`` (``1.5``, ``3``)."""
+    return number(value, 0 if value == int(value) else 1)

@@ -17,6 +17,7 @@ import streamlit as st
 from lipsync_core.expectations import MIN_JOBS, Expectation, expected
 from lipsync_core.flows.common import duration_words
 from lipsync_core.flows.model import Job, JobState, utc_now
+from lipsync_core.i18n import DEFAULT_LANGUAGE, _, translate_stored, use_language
 from ui.runtime import Runtime
 
 CAP = 0.95
@@ -37,19 +38,24 @@ def progress(job: Job, expectation: Expectation | None, elapsed: float) -> Progr
     if expectation is None:
         return Progress(
             None,
-            f"Running at {job.provider_name} for {so_far}. No expected time yet: fewer than "
-            f"{MIN_JOBS} similar jobs have finished here.",
+            _(
+                "Running at {provider} for {so_far}. No expected time yet: fewer than "
+                "{min_jobs} similar jobs have finished here."
+            ).format(provider=job.provider_name, so_far=so_far, min_jobs=MIN_JOBS),
         )
     usual = duration_words(expectation.seconds)
-    basis = f"from {expectation.basis}"
+    basis = translate_stored(expectation.basis)
     if elapsed >= expectation.seconds:
         return Progress(
             CAP,
-            f"Taking longer than the usual {usual} ({basis}): {so_far} so far. It is not done "
-            "until the card says so.",
+            _(
+                "Taking longer than the usual {usual} (from {basis}): {so_far} so far. It is not "
+                "done until the card says so."
+            ).format(usual=usual, basis=basis, so_far=so_far),
         )
     fraction = min(CAP, elapsed / expectation.seconds) if expectation.seconds > 0 else CAP
-    return Progress(fraction, f"About {usual} expected, {basis}; {so_far} so far.")
+    said = _("About {usual} expected, from {basis}; {so_far} so far.")
+    return Progress(fraction, said.format(usual=usual, basis=basis, so_far=so_far))
 
 
 def render_progress(runtime: Runtime, job: Job) -> None:
@@ -76,8 +82,10 @@ def _cached_expectation(
     _runtime: Runtime, database: str, provider: str, model: str, audio: float | None, sandbox: bool
 ) -> Expectation | None:
     """The expectation, asked of ``database`` at most once a minute per kind of job (each live
-    card re-reads its job every two seconds); audio lengths are rounded to the second."""
-    return expected(
-        _runtime.service.store, provider, model, audio, sandbox=sandbox,
-        sandbox_job_seconds=_runtime.settings.sandbox_job_seconds,
-    )  # fmt: skip
+    card re-reads its job every two seconds); audio lengths are rounded to the second. Its
+    words are kept in English (shared by every reader) and translated where shown."""
+    with use_language(DEFAULT_LANGUAGE):
+        return expected(
+            _runtime.service.store, provider, model, audio, sandbox=sandbox,
+            sandbox_job_seconds=_runtime.settings.sandbox_job_seconds,
+        )  # fmt: skip

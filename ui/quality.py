@@ -9,6 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from lipsync_core.flows.model import DownloadState, Job, JobState, QualityState
+from lipsync_core.formats import number
+from lipsync_core.i18n import N_, _, translate_stored
 from lipsync_core.quality import SyncReport
 from lipsync_core.quality_jobs import QualityRequestError
 from ui import keys
@@ -16,10 +18,10 @@ from ui.plain import plain
 from ui.runtime import Runtime
 
 REFRESH_SECONDS = 2.0
-NOT_YET = "Lip sync: not measured yet."
-NOT_COPIED = "Lip sync: not measured, because the result was not copied to this computer."
-STILL = "⚠️ Lip sync: the mouth does not move with the speech."
-SANDBOX_STILL = (
+NOT_YET = N_("Lip sync: not measured yet.")
+NOT_COPIED = N_("Lip sync: not measured, because the result was not copied to this computer.")
+STILL = N_("⚠️ Lip sync: the mouth does not move with the speech.")
+SANDBOX_STILL = N_(
     "Lip sync: the mouth does not move with the speech, as expected: the sandbox makes no lip "
     "movement, so this is the alarm a paid result without lip sync raises."
 )
@@ -38,15 +40,16 @@ def quality_sentence(job: Job) -> str | None:
         return None
     state, report = job.quality_state, report_of(job)
     if state is None and job.download_state is DownloadState.FAILED:
-        return NOT_COPIED
+        return _(NOT_COPIED)
     if state not in (QualityState.MEASURED, QualityState.FAILED) or report is None:
-        return NOT_YET
+        return _(NOT_YET)
     if state is QualityState.FAILED:
-        return f"Lip sync could not be measured: {report.reason or 'no reason was kept.'}"
+        reason = translate_stored(report.reason) or _("no reason was kept.")
+        return _("Lip sync could not be measured: {reason}").format(reason=reason)
     if report.mouth_moves and report.offset_ms is not None:
-        summary = report.summary()
-        return f"Lip sync: {summary[0].lower()}{summary[1:]}"
-    return SANDBOX_STILL if job.sandbox else STILL
+        summary = translate_stored(report.summary()) or ""
+        return _("Lip sync: {summary}").format(summary=f"{summary[:1].lower()}{summary[1:]}")
+    return _(SANDBOX_STILL) if job.sandbox else _(STILL)
 
 
 def quality_line(runtime: Runtime, job: Job) -> None:
@@ -65,7 +68,7 @@ def _following(runtime: Runtime, job_id: str) -> None:
     if job is None:
         return
     if job.quality_state is QualityState.PENDING:
-        st.caption(NOT_YET)
+        st.caption(_(NOT_YET))
     else:
         st.rerun()
 
@@ -74,7 +77,7 @@ def _line(runtime: Runtime, job: Job) -> None:
     st.caption(plain(quality_sentence(job) or ""))
     if job.quality_state in (QualityState.MEASURED, QualityState.FAILED):
         st.button(
-            "Measure the lip sync again", key=keys.card_action(job.id, "measure"),
+            _("Measure the lip sync again"), key=keys.card_action(job.id, "measure"),
             icon=":material/refresh:", type="tertiary", on_click=measure_again,
             args=(runtime, job.id),
         )  # fmt: skip
@@ -91,10 +94,13 @@ def quality_figures(job: Job) -> str:
     """Offset, confidence and mouth movement in one line, for results shown side by side."""
     report = report_of(job)
     if job.quality_state is QualityState.FAILED and report is not None:
-        return f"Lip sync could not be measured: {report.reason}"
+        reason = translate_stored(report.reason)
+        return _("Lip sync could not be measured: {reason}").format(reason=reason)
     if job.quality_state is not QualityState.MEASURED or report is None:
-        return quality_sentence(job) or "Lip sync: no result to measure."
-    offset = "none" if report.offset_ms is None else f"{round(report.offset_ms):+d} ms"
-    confidence = "—" if report.confidence is None else f"{report.confidence:.2f}"
-    moves = "yes" if report.mouth_moves else "no"
-    return f"Offset: {offset} · confidence: {confidence} · mouth moves: {moves}"
+        return quality_sentence(job) or _("Lip sync: no result to measure.")
+    offset = _("none") if report.offset_ms is None else f"{round(report.offset_ms):+d} ms"
+    confidence = "—" if report.confidence is None else number(report.confidence, 2)
+    moves = _("yes") if report.mouth_moves else _("no")
+    return _("Offset: {offset} · confidence: {confidence} · mouth moves: {moves}").format(
+        offset=offset, confidence=confidence, moves=moves
+    )

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from lipsync_core.i18n import _
 from ui.access import require_access
 from ui.card_actions import render_dialogs, show_message
 from ui.cards import render_cards
@@ -12,12 +13,12 @@ from ui.timezones import viewer_timezone
 
 require_access()  # also when Streamlit runs this file alone
 runtime = get_runtime()
-st.title("Status")
+st.title(_("Status"))
 show_message()
 
 if runtime.service.store.count() == 0:
-    st.info("No jobs yet: send a video and an audio from the Submit page.")
-    st.page_link("views/submit_page.py", label="Go to Submit", icon=":material/upload:")
+    st.info(_("No jobs yet: send a video and an audio from the Submit page."))
+    st.page_link("views/submit_page.py", label=_("Go to Submit"), icon=":material/upload:")
     watch_for_jobs(runtime)
     st.stop()
 
@@ -32,7 +33,7 @@ render_summary(runtime, filters, history)
 render_dialogs(runtime)
 
 if not history.jobs:
-    st.info("No job matches these filters.")
+    st.info(_("No job matches these filters."))
     st.stop()
 
 announce_finished(history.jobs)

@@ -15,13 +15,14 @@ import streamlit as st
 from lipsync_core.config import PROVIDERS
 from lipsync_core.errors import provider_display_name
 from lipsync_core.flows.model import JobState
+from lipsync_core.i18n import N_, _
 from lipsync_core.store import JobFilter
 from ui import keys
 from ui.cards import BADGES
 from ui.people import signed_in
 
 PAGE_SIZES = (10, 25)
-MINE, EVERYONE = "Mine", "Everyone's"
+MINE, EVERYONE = N_("Mine"), N_("Everyone's")
 
 
 def job_filter(
@@ -47,27 +48,28 @@ def render_filters(tz: tzinfo) -> tuple[JobFilter, int]:
     me, whose = signed_in(), EVERYONE
     if me is not None:
         whose = st.segmented_control(
-            "Jobs", [EVERYONE, MINE], default=EVERYONE, key=keys.STATUS_WHOSE,
-            on_change=_first_page, help="Mine: the jobs you sent. Everyone's: the whole team's.",
+            _("Jobs"), [EVERYONE, MINE], default=EVERYONE, key=keys.STATUS_WHOSE,
+            format_func=_, on_change=_first_page,
+            help=_("Mine: the jobs you sent. Everyone's: the whole team's."),
         )  # fmt: skip
     columns = st.columns([3, 3, 2, 2, 1])
     providers = columns[0].multiselect(
-        "Provider", list(PROVIDERS), format_func=provider_display_name,
-        key=keys.STATUS_PROVIDERS, placeholder="All providers", on_change=_first_page,
+        _("Provider"), list(PROVIDERS), format_func=provider_display_name,
+        key=keys.STATUS_PROVIDERS, placeholder=_("All providers"), on_change=_first_page,
     )  # fmt: skip
     states = columns[1].multiselect(
-        "State", [s.value for s in JobState], format_func=lambda s: BADGES[JobState(s)][0],
-        key=keys.STATUS_STATES, placeholder="All states", on_change=_first_page,
+        _("State"), [s.value for s in JobState], format_func=lambda s: _(BADGES[JobState(s)][0]),
+        key=keys.STATUS_STATES, placeholder=_("All states"), on_change=_first_page,
     )  # fmt: skip
     since = columns[2].date_input(
-        "Sent from", value=None, key=keys.STATUS_SINCE, on_change=_first_page
+        _("Sent from"), value=None, key=keys.STATUS_SINCE, on_change=_first_page
     )
     until = columns[3].date_input(
-        "Sent until", value=None, key=keys.STATUS_UNTIL, on_change=_first_page
+        _("Sent until"), value=None, key=keys.STATUS_UNTIL, on_change=_first_page
     )
     size = columns[4].selectbox(
-        "Per page", PAGE_SIZES, key=keys.STATUS_PAGE_SIZE, on_change=_first_page,
-        help="Comparisons and single jobs per page: a comparison is never split across pages.",
+        _("Per page"), PAGE_SIZES, key=keys.STATUS_PAGE_SIZE, on_change=_first_page,
+        help=_("Comparisons and single jobs per page: a comparison is never split across pages."),
     )  # fmt: skip
     chosen = [JobState(s) for s in states]
     mine = me.id if me is not None and whose == MINE else None

@@ -12,6 +12,8 @@ from __future__ import annotations
 import streamlit as st
 
 from lipsync_core.flows.model import Job, JobState
+from lipsync_core.formats import number
+from lipsync_core.i18n import N_, _, ngettext
 from lipsync_core.jobs import HistoryPage
 from lipsync_core.store import JobFilter
 from ui import keys
@@ -27,6 +29,14 @@ SUMMARY_ORDER = (
     JobState.SUCCEEDED,
     JobState.FAILED,
 )
+COUNT_WORDS = {
+    JobState.RUNNING: N_("{count} running"),
+    JobState.QUEUED: N_("{count} queued"),
+    JobState.NEEDS_INPUT: N_("{count} choose a face"),
+    JobState.SUCCEEDED: N_("{count} done"),
+    JobState.FAILED: N_("{count} failed"),
+}
+"""How many jobs are in a state, as the summary says it (English, marked)."""
 
 
 def signature(counts: dict[JobState, int]) -> Signature:
@@ -52,9 +62,9 @@ def _summary(runtime: Runtime, filters: JobFilter, seen: Signature) -> None:
     if signature(counts) != seen:
         st.rerun()
     total = sum(counts.values())
-    parts = [f"{total:,} job{'s' if total != 1 else ''}"]
-    parts += [f"{counts[s]:,} {BADGES[s][0].lower()}" for s in SUMMARY_ORDER if counts[s]]
-    parts.append("updating by itself")
+    parts = [ngettext("{count} job", "{count} jobs", total).format(count=number(total))]
+    parts += [_(COUNT_WORDS[s]).format(count=number(counts[s])) for s in SUMMARY_ORDER if counts[s]]
+    parts.append(_("updating by itself"))
     st.caption(" · ".join(parts))
 
 
@@ -63,8 +73,11 @@ def announce_finished(jobs: list[Job]) -> None:
     seen: set[str] = st.session_state.get(keys.STATUS_WORKING_SEEN, set())
     for job in jobs:
         if job.id in seen and job.is_final:
-            word, _, icon = BADGES[job.state]
-            st.toast(f"{target_label(job.provider, job.model)}: {word.lower()}", icon=icon)
+            word, _colour, icon = BADGES[job.state]
+            said = _("{target}: {state}").format(
+                target=target_label(job.provider, job.model), state=_(word).lower()
+            )
+            st.toast(said, icon=icon)
     shown = {job.id for job in jobs}
     working = {job.id for job in jobs if job.is_working}
     st.session_state[keys.STATUS_WORKING_SEEN] = (seen - shown) | working
