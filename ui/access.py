@@ -22,21 +22,22 @@ from streamlit.errors import StreamlitAuthError
 
 from lipsync_core.config import SHARE_WITHOUT_SIGN_IN, share_without_sign_in
 from lipsync_core.errors import ConfigurationError
+from lipsync_core.i18n import N_, _
 from ui import keys
 from ui.navigation import stand_ins
 from ui.people import Person, sign_in_configured, signed_in
 from ui.plain import plain
 
 FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
-SETUP_FAILED = (
+SETUP_FAILED = N_(
     "Sign-in is set up incompletely in this dashboard's secrets, so nobody can sign in yet: "
     "{error} Ask whoever runs the dashboard to check the [auth] part (see Sign-in in the README)."
 )
-SHARE_HELP = (
+SHARE_HELP = N_(
     "To share it with your team, set up sign-in: see **Sign-in** in the README "
     "(an `[auth]` part in `.streamlit/secrets.toml`, for Google Workspace, Microsoft Entra, Okta "
     "or any OpenID Connect provider). On a network you fully trust, starting it with "
-    f"`{SHARE_WITHOUT_SIGN_IN}=yes` serves other computers without sign-in."
+    "`{setting}=yes` serves other computers without sign-in."
 )
 
 
@@ -69,7 +70,7 @@ def require_access() -> Person | None:
     if sign_in_configured():
         person = signed_in()
         if person is None:
-            _only(render_sign_in, "Sign in")
+            _only(render_sign_in, _("Sign in"))
         return person
     if not is_this_computer(_address(), _headers()) and not _sharing():
         _only(render_refusal, "Lipsync Dashboard")
@@ -118,18 +119,21 @@ def providers() -> list[str]:
 
 def render_sign_in() -> None:
     """The screen before the app: what it is, and a button per way to sign in."""
-    _, middle, _ = st.columns([1, 2, 1])
+    _left, middle, _right = st.columns([1, 2, 1])
     with middle:
         st.title("🎬 Lipsync Dashboard")
-        st.subheader("Sign in to continue")
+        st.subheader(_("Sign in to continue"))
         st.write(
-            "This dashboard is shared by your team: sign in with your work account. Your name "
-            "is shown on the jobs you send and the changes you make."
+            _(
+                "This dashboard is shared by your team: sign in with your work account. Your "
+                "name is shown on the jobs you send and the changes you make."
+            )
         )
         named = providers()
-        choices = [(f"Sign in with {name.capitalize()}", name) for name in named] or [
-            ("Sign in", None)
-        ]
+        choices = [
+            (_("Sign in with {provider}").format(provider=name.capitalize()), name)
+            for name in named
+        ] or [(_("Sign in"), None)]
         for label, provider in choices:
             if st.button(label, key=f"{keys.SIGN_IN}_{provider or 'default'}", type="primary"):
                 _login(provider)
@@ -139,15 +143,17 @@ def _login(provider: str | None) -> None:
     try:
         st.login(provider) if provider else st.login()
     except StreamlitAuthError as exc:
-        st.error(SETUP_FAILED.format(error=plain(" ".join(str(exc).split()))))
+        st.error(_(SETUP_FAILED).format(error=plain(" ".join(str(exc).split()))))
 
 
 def render_refusal() -> None:
     """The page another computer gets from a dashboard without sign-in."""
     st.title("🎬 Lipsync Dashboard")
     st.error(
-        "This dashboard serves only the computer it runs on: it has no sign-in, and whoever "
-        "can open it can spend on the team's paid API keys.",
+        _(
+            "This dashboard serves only the computer it runs on: it has no sign-in, and whoever "
+            "can open it can spend on the team's paid API keys."
+        ),
         icon=":material/lock:",
     )
-    st.markdown(SHARE_HELP)
+    st.markdown(_(SHARE_HELP).format(setting=SHARE_WITHOUT_SIGN_IN))

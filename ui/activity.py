@@ -10,22 +10,31 @@ from typing import Any
 import streamlit as st
 
 from lipsync_core.flows.model import MODELS
+from lipsync_core.i18n import N_, _
 from lipsync_core.team import RECENT, Action, Activity
 from ui.labels import and_list, target_label
 from ui.people import signed_in, who
 from ui.plain import plain
 from ui.runtime import Runtime
 from ui.team_settings import FIELD_WORDS, value_words
+from ui.timezones import short_moment
 
-SHELF_WORDS = {"registered": "registered video", "generated": "generated video"}
+# What was deleted, by the library's shelf it was on (any other shelf: "the video").
+DELETED_WORDS = {
+    "registered": N_("deleted the registered video {name} at AusyncLab"),
+    "generated": N_("deleted the generated video {name} at AusyncLab"),
+}
+DELETED_VIDEO = N_("deleted the video {name} at AusyncLab")
 
 
 def render_activity(runtime: Runtime, tz: tzinfo) -> None:
     """An expander with the team's last actions, newest first."""
-    with st.expander("Recent activity", icon=":material/history:"):
+    with st.expander(_("Recent activity"), icon=":material/history:"):
         actions = runtime.service.team.recent(RECENT)
         if not actions:
-            st.caption("Nothing yet: sending, removing, favourites and settings changes show here.")
+            st.caption(
+                _("Nothing yet: sending, removing, favourites and settings changes show here.")
+            )
             return
         me = signed_in()
         lines = [activity_line(action, me.id if me else None, tz) for action in actions]
@@ -35,7 +44,7 @@ def render_activity(runtime: Runtime, tz: tzinfo) -> None:
 def activity_line(action: Activity, me: str | None, tz: tzinfo) -> str:
     """``03 Feb 2026 14:02 · **you** sent a comparison to …``: when, who and what, as Markdown in
     which every text that came from a person or a provider is plain text."""
-    when = action.at.astimezone(tz).strftime("%d %b %Y %H:%M")
+    when = short_moment(action.at, tz, "%d %b %Y %H:%M")
     person = who(action.actor, me)
     return f"{when} · **{plain(person)}** {what(action.action, action.details)}"
 
@@ -45,31 +54,42 @@ def what(action: str, details: Mapping[str, Any]) -> str:
     names = _targets(details.get("targets"))
     title = _title(details.get("title"))
     if action == Action.SENT:
-        return f"sent a job to {names}{title}"
+        return _("sent a job to {targets}").format(targets=names) + title
     if action == Action.SENT_GROUP:
-        return f"sent a comparison to {names}{title}"
+        return _("sent a comparison to {targets}").format(targets=names) + title
     if action == Action.SENT_AGAIN:
-        return f"sent {_a(names)} {names} job again{title}"
+        again = _("sent an {target} job again") if _an(names) else _("sent a {target} job again")
+        return again.format(target=names) + title
     if action == Action.REMOVED:
-        return f"removed {_a(names)} {names} job from the history{title}"
+        removed = (
+            _("removed an {target} job from the history")
+            if _an(names)
+            else _("removed a {target} job from the history")
+        )
+        return removed.format(target=names) + title
     if action == Action.FAVOURITE:
-        chosen = _targets([details["target"]]) if details.get("target") else None
-        return f"chose {chosen} as a comparison's favourite" if chosen else "cleared a favourite"
+        if not details.get("target"):
+            return _("cleared a favourite")
+        chosen = _targets([details["target"]])
+        return _("chose {target} as a comparison's favourite").format(target=chosen)
     if action == Action.LIBRARY_REGISTERED:
-        name = _title(details.get("name"))
-        return f"registered a video at AusyncLab (#{plain(details.get('id'))}){name}"
+        registered = _("registered a video at AusyncLab (#{id})").format(
+            id=plain(details.get("id"))
+        )
+        return registered + _title(details.get("name"))
     if action == Action.LIBRARY_DELETED:
-        shelf = SHELF_WORDS.get(str(details.get("shelf")), "video")
-        return f"deleted the {shelf} {plain(details.get('name') or '')} at AusyncLab"
+        deleted = DELETED_WORDS.get(str(details.get("shelf")), DELETED_VIDEO)
+        return _(deleted).format(name=plain(details.get("name") or ""))
     if action == Action.SETTINGS_CHANGED:
-        return "changed the team's prices and limits: " + _changes(details.get("changes"))
+        changes = _changes(details.get("changes"))
+        return _("changed the team's prices and limits: {changes}").format(changes=changes)
     return plain(action)
 
 
 def _targets(targets: object) -> str:
     """``AusyncLab Prime and TwinSync`` for ``[["ausynclab", "prime"], ["twinsync", …]]``."""
     if not isinstance(targets, Sequence) or isinstance(targets, str) or not targets:
-        return "a provider"
+        return _("a provider")
     names = []
     for target in targets:
         provider, model = _pair(target, "")
@@ -84,9 +104,9 @@ def _pair(value: object, missing: Any) -> tuple[Any, Any]:
     return tuple([*items, missing, missing][:2])  # type: ignore[return-value]
 
 
-def _a(name: str) -> str:
-    """The article before a name: ``an AusyncLab``, ``a Kling``."""
-    return "an" if name[:1].upper() in "AEIOU" else "a"
+def _an(name: str) -> bool:
+    """Whether English says ``an`` before the name (``an AusyncLab``, ``a Kling``)."""
+    return name[:1].upper() in "AEIOU"
 
 
 def _title(title: object) -> str:
@@ -95,10 +115,10 @@ def _title(title: object) -> str:
 
 def _changes(changes: object) -> str:
     if not isinstance(changes, Mapping) or not changes:
-        return "no value"
+        return _("no value")
     parts = []
     for name, pair in changes.items():
         before, after = _pair(pair, None)
-        label = FIELD_WORDS.get(str(name), str(name))
+        label = _(FIELD_WORDS[str(name)]) if str(name) in FIELD_WORDS else str(name)
         parts.append(f"{label} {value_words(before)} → {value_words(after)}")
     return plain("; ".join(parts))

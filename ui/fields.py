@@ -8,22 +8,30 @@ a video and an audio, each is shown after the name of its field.
 from __future__ import annotations
 
 from lipsync_core.flows.model import JobInputs
+from lipsync_core.i18n import N_, _
 
 # Opening words of the core's sentences that read on after a field's name in lower case.
 COMMON_OPENINGS = frozenset({"A", "An", "It", "No", "Nothing", "Only", "The", "This", "To"})
+FIELD_NAMES = {
+    ("video", True): N_("Video link"),
+    ("video", False): N_("Video file"),
+    ("audio", True): N_("Audio link"),
+    ("audio", False): N_("Audio file"),
+}
 
 
 def field_name(kind: str, inputs: JobInputs) -> str:
     """``Video link`` or ``Video file``: the input of this ``kind`` as the form holds it."""
     url = inputs.video_url if kind == "video" else inputs.audio_url
-    return f"{kind.capitalize()} {'link' if url else 'file'}"
+    return _(FIELD_NAMES[(kind, bool(url))])
 
 
 def about(field: str, sentence: str) -> str:
     """``sentence`` said about ``field``; a sentence that already names it is left as it is."""
-    if sentence.startswith(f"{field}:"):
+    said = _("{field}: {sentence}")
+    if sentence.startswith(said.format(field=field, sentence="").rstrip()):
         return sentence
-    first, _, rest = sentence.partition(" ")
+    first, _space, rest = sentence.partition(" ")
     if first in COMMON_OPENINGS:
         sentence = f"{first.lower()} {rest}" if rest else first.lower()
-    return f"{field}: {sentence}"
+    return said.format(field=field, sentence=sentence)

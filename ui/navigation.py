@@ -17,10 +17,13 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from lipsync_core.i18n import N_, _
+
 
 @dataclass(frozen=True)
 class PageSpec:
-    """One page: its file, title, icon and address (``/<url_path>``)."""
+    """One page: its file, title (English, marked for the catalogue: translated where the
+    navigation is built, on every run), icon and address (``/<url_path>``, never translated)."""
 
     path: str
     title: str
@@ -30,10 +33,12 @@ class PageSpec:
 
 
 PAGES = (
-    PageSpec("views/submit_page.py", "Submit", ":material/upload:", "home", default=True),
-    PageSpec("views/status_page.py", "Status", ":material/view_agenda:", "status"),
-    PageSpec("views/compare_page.py", "Compare", ":material/compare:", "compare"),
-    PageSpec("views/library_page.py", "AusyncLab library", ":material/video_library:", "library"),
+    PageSpec("views/submit_page.py", N_("Submit"), ":material/upload:", "home", default=True),
+    PageSpec("views/status_page.py", N_("Status"), ":material/view_agenda:", "status"),
+    PageSpec("views/compare_page.py", N_("Compare"), ":material/compare:", "compare"),
+    PageSpec(
+        "views/library_page.py", N_("AusyncLab library"), ":material/video_library:", "library"
+    ),
 )
 
 DEFAULT = next(spec for spec in PAGES if spec.default)
@@ -41,13 +46,16 @@ DEFAULT_ADDRESS = "submit"  # the address a person bookmarks for the default pag
 
 
 def pages() -> list[StreamlitPage]:
-    """The app's navigation, and the hidden page at the default page's own address."""
+    """The app's navigation, and the hidden page at the default page's own address; the titles
+    in the reader's language (``app.py`` builds it on every run)."""
     listed = [
-        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
+        st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=spec.url_path,
                 default=spec.default)
         for spec in PAGES
     ]  # fmt: skip
-    alias = st.Page(_to_default, title=DEFAULT.title, url_path=DEFAULT_ADDRESS, visibility="hidden")
+    alias = st.Page(
+        _to_default, title=_(DEFAULT.title), url_path=DEFAULT_ADDRESS, visibility="hidden"
+    )
     return [*listed, alias]
 
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from lipsync_core.i18n import N_, _
 from lipsync_core.schema import PERSON
 
 # The claims that identify a person, best first (Microsoft Entra may give no e-mail but always a
 # user name; every provider gives a subject id).
 ID_CLAIMS = ("email", "preferred_username", "name", "sub")
-NOBODY = "someone (no sign-in)"
+NOBODY = N_("someone (no sign-in)")
 
 
 @dataclass(frozen=True)
@@ -62,5 +63,5 @@ def actor() -> str | None:
 def who(recorded: str | None, me: str | None) -> str:
     """A recorded person in words: ``you``, the person as recorded, or ``someone (no sign-in)``."""
     if recorded is None:
-        return NOBODY
-    return "you" if recorded == me else recorded
+        return _(NOBODY)
+    return _("you") if recorded == me else recorded

@@ -18,6 +18,7 @@ import streamlit as st
 from lipsync_core.config import PROVIDERS, Connection, Settings, load_settings
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.clients import Client
+from lipsync_core.i18n import _
 from lipsync_core.jobs import JobService
 from lipsync_core.receiver import Receiver
 from lipsync_core.refresher import Refresher
@@ -100,8 +101,15 @@ def start_before_pages() -> Runtime:
     return runtime
 
 
-@st.cache_resource(show_spinner="Starting the dashboard…")
 def get_runtime() -> Runtime:
+    """The process's runtime, shared by every session; the first page starts it, with a spinner
+    in its reader's language."""
+    with st.spinner(_("Starting the dashboard…")):
+        return _shared_runtime()
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_runtime() -> Runtime:
     global _started
     started, _started = _started, None
     return Runtime(started) if started is not None else build_runtime(load_settings())

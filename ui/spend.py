@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from lipsync_core.i18n import _
 from lipsync_core.spending import Spend
 from ui import keys
 from ui.runtime import Runtime
@@ -41,24 +42,26 @@ def forget() -> None:
     st.session_state.pop(keys.SPEND_ASKING, None)
 
 
-def confirmation(action: str, spend: Spend, what: str, yes: str = "Yes, send it") -> bool:
+def confirmation(action: str, spend: Spend, what: str, yes: str | None = None) -> bool:
     """Call on every run where ``action`` may be asked: shows the dialog while it is asked, and
-    returns ``True`` once, on the run right after the person said yes."""
+    returns ``True`` once, on the run right after the person said yes (``yes`` labels that
+    button: "Yes, send it" unless said)."""
     if st.session_state.get(keys.SPEND_CONFIRMED) == action:
         del st.session_state[keys.SPEND_CONFIRMED]
         return True
     if asking(action):
-        _dialog(action, spend, what, yes)
+        # The dialog is made on each run, for its title to be in the reader's language.
+        dialog = st.dialog(_("Confirm the cost"), on_dismiss=forget)(_dialog)
+        dialog(action, spend, what, yes or _("Yes, send it"))
     return False
 
 
-@st.dialog("Confirm the cost", on_dismiss=forget)
 def _dialog(action: str, spend: Spend, what: str, yes: str) -> None:
     if any(item.amount is not None for item in spend.estimates):
-        st.text(f"{what} This will cost about {spend.words}.")
+        st.text(_("{what} This will cost about {cost}.").format(what=what, cost=spend.words))
     else:
         why = "; ".join(item.explanation for item in spend.estimates) or spend.words
-        st.text(f"{what} Its cost is not known: {why}.")
+        st.text(_("{what} Its cost is not known: {why}.").format(what=what, why=why))
     for reason in spend.reasons:
         st.warning(reason, icon=":material/payments:")
     left, right = st.columns(2)
@@ -66,6 +69,6 @@ def _dialog(action: str, spend: Spend, what: str, yes: str) -> None:
         st.session_state[keys.SPEND_CONFIRMED] = action
         forget()
         st.rerun()
-    if right.button("Cancel", key=keys.SPEND_NO):
+    if right.button(_("Cancel"), key=keys.SPEND_NO):
         forget()
         st.rerun()

@@ -21,25 +21,29 @@ from datetime import tzinfo
 
 import pandas as pd
 import streamlit as st
+from babel.numbers import format_decimal
 from pydantic import ValidationError
 
+from lipsync_core.formats import locale
+from lipsync_core.i18n import DEFAULT_LANGUAGE, N_, _, current_language
 from lipsync_core.pricing import RATE_SOURCES
 from lipsync_core.team import SavedSettings, SettingsChanged, TeamSettings
 from ui import keys
 from ui.people import actor, signed_in, who
 from ui.plain import plain
 from ui.runtime import Runtime
+from ui.timezones import short_moment
 
 DEFAULTS = TeamSettings()
-WRONG_CURRENCY = "The currency must be a three-letter code such as USD, EUR or VND."
-NOT_SAVABLE = "Every limit needs a number (0 or more): these values cannot be saved."
-FIELD_WORDS = {
-    "currency": "Currency",
-    "ptc": "Price of 1 PTC",
-    "ausynclab_credit": "Price of 1 AusyncLab credit",
-    "twinsync_per_second": "TwinSync price per second",
-    "currency_limit": "Ask first above this total",
-    "credit_limit": "Ask first above this many credits",
+WRONG_CURRENCY = N_("The currency must be a three-letter code such as USD, EUR or VND.")
+NOT_SAVABLE = N_("Every limit needs a number (0 or more): these values cannot be saved.")
+FIELD_WORDS = {  # English, marked for the catalogue: shown as ``_(FIELD_WORDS[name])``
+    "currency": N_("Currency"),
+    "ptc": N_("Price of 1 PTC"),
+    "ausynclab_credit": N_("Price of 1 AusyncLab credit"),
+    "twinsync_per_second": N_("TwinSync price per second"),
+    "currency_limit": N_("Ask first above this total"),
+    "credit_limit": N_("Ask first above this many credits"),
 }
 
 
@@ -104,20 +108,20 @@ def render_settings(runtime: Runtime, editor: Editor, tz: tzinfo) -> TeamSetting
     with st.form(f"{editor.page}_team_settings", border=False):
         _inputs(editor)
         pressed = st.form_submit_button(
-            "Save for the whole team", key=editor.save, icon=":material/group:"
+            _("Save for the whole team"), key=editor.save, icon=":material/group:"
         )
     st.caption(changed_words(saved, tz))
     _show_message(editor)
     draft = _draft(editor, saved.values)
     if draft is None:
-        st.error(WRONG_CURRENCY if _wrong_currency(editor) else NOT_SAVABLE)
+        st.error(_(WRONG_CURRENCY) if _wrong_currency(editor) else _(NOT_SAVABLE))
     elif draft != saved.values:
-        st.caption("✏️ Not saved: the pages use the team's values until you save these.")
+        st.caption(_("✏️ Not saved: the pages use the team's values until you save these."))
         if pressed:
             base = st.session_state[editor.base][0]
             st.session_state[keys.SETTINGS_PENDING] = PendingSave(editor.page, draft, base)
     elif pressed:
-        st.caption("Nothing to save: these are the team's values already.")
+        st.caption(_("Nothing to save: these are the team's values already."))
     pending = st.session_state.get(keys.SETTINGS_PENDING)
     if isinstance(pending, PendingSave) and pending.page == editor.page:
         _confirm(runtime, pending, saved.values)
@@ -127,33 +131,33 @@ def render_settings(runtime: Runtime, editor: Editor, tz: tzinfo) -> TeamSetting
 def _inputs(editor: Editor) -> None:
     currency_col, ptc_col, credit_col, twinsync_col = st.columns(4)
     currency_col.text_input(
-        "Currency", max_chars=3, key=editor.currency,
-        help="A three-letter code such as USD, EUR or VND: the prices set here are in it.",
+        _("Currency"), max_chars=3, key=editor.currency,
+        help=_("A three-letter code such as USD, EUR or VND: the prices set here are in it."),
     )  # fmt: skip
     ptc_col.number_input(
-        "Price of 1 PTC (302.ai, for Kling)", min_value=0.0, step=0.01, format="%.4f",
-        key=editor.ptc, help=RATE_SOURCES["ptc"],
+        _("Price of 1 PTC (302.ai, for Kling)"), min_value=0.0, step=0.01, format="%.4f",
+        key=editor.ptc, help=_(RATE_SOURCES["ptc"]),
     )  # fmt: skip
     credit_col.number_input(
-        "Price of 1 AusyncLab credit", min_value=0.0, step=0.0001, format="%.6f",
-        key=editor.credit, placeholder="not set: your plan's price",
-        help=RATE_SOURCES["ausynclab_credit"],
+        _("Price of 1 AusyncLab credit"), min_value=0.0, step=0.0001, format="%.6f",
+        key=editor.credit, placeholder=_("not set: your plan's price"),
+        help=_(RATE_SOURCES["ausynclab_credit"]),
     )  # fmt: skip
     twinsync_col.number_input(
-        "TwinSync price per second", min_value=0.0, step=0.01, format="%.4f",
-        key=editor.twinsync, placeholder="not set: TwinSync publishes none",
-        help=RATE_SOURCES["twinsync_price_per_second"],
+        _("TwinSync price per second"), min_value=0.0, step=0.01, format="%.4f",
+        key=editor.twinsync, placeholder=_("not set: TwinSync publishes none"),
+        help=_(RATE_SOURCES["twinsync_price_per_second"]),
     )  # fmt: skip
     if editor.limit is None or editor.credit_limit is None:
         return
     left, right = st.columns(2)
     currency = st.session_state.get(editor.currency) or ""
     left.number_input(
-        f"Ask first above this total ({currency.strip().upper()})", min_value=0.0, step=1.0,
-        key=editor.limit,
+        _("Ask first above this total ({currency})").format(currency=currency.strip().upper()),
+        min_value=0.0, step=1.0, key=editor.limit,
     )  # fmt: skip
     right.number_input(
-        "Ask first above this many AusyncLab credits", min_value=0.0, step=1000.0,
+        _("Ask first above this many AusyncLab credits"), min_value=0.0, step=1000.0,
         key=editor.credit_limit,
     )  # fmt: skip
 
@@ -200,41 +204,64 @@ def _draft(editor: Editor, saved: TeamSettings) -> TeamSettings | None:
 def changed_words(saved: SavedSettings, tz: tzinfo) -> str:
     """Who set the team's values and when, or that they are the defaults."""
     if saved.version == 0 or saved.updated_at is None:
-        return "👥 The team's values: the defaults, which nobody has changed yet."
+        return _("👥 The team's values: the defaults, which nobody has changed yet.")
     me = signed_in()
     person = who(saved.updated_by, me.id if me else None)
-    when = saved.updated_at.astimezone(tz).strftime("%d %b %Y, %H:%M")
-    return f"👥 The team's values, last changed by {plain(person)} on {when}."
+    when = short_moment(saved.updated_at, tz, "%d %b %Y, %H:%M")
+    return _("👥 The team's values, last changed by {person} on {when}.").format(
+        person=plain(person), when=when
+    )
 
 
 def change_lines(old: TeamSettings, new: TeamSettings) -> list[str]:
     """``Currency: USD → EUR``, one line per changed field."""
     return [
-        f"{FIELD_WORDS[name]}: {value_words(before)} → {value_words(after)}"
+        _("{field}: {before} → {after}").format(
+            field=_(FIELD_WORDS[name]), before=value_words(before), after=value_words(after)
+        )
         for name, (before, after) in old.changes(new).items()
     ]
 
 
 def value_words(value: object) -> str:
-    return "not set" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+    """A setting's value: ``not set``, ``0.002``, ``25000``, ``USD``."""
+    if value is None:
+        return _("not set")
+    return figure(value) if isinstance(value, float) else str(value)
+
+
+def figure(value: float) -> str:
+    """A price or limit as typed (``25000``, ``0.002``): ``{:g}`` in English, the language's
+    decimal sign elsewhere."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return f"{value:g}"
+    return format_decimal(value, format="0.######", locale=locale())
 
 
 def forget_pending() -> None:
     st.session_state.pop(keys.SETTINGS_PENDING, None)
 
 
-@st.dialog("Change the prices for the whole team?", on_dismiss=forget_pending)
 def _confirm(runtime: Runtime, pending: PendingSave, saved: TeamSettings) -> None:
+    """The dialog asking before the team's values change (made on each run, for its title to be
+    in the reader's language)."""
+    title = _("Change the prices for the whole team?")
+    st.dialog(title, on_dismiss=forget_pending)(_confirmation)(runtime, pending, saved)
+
+
+def _confirmation(runtime: Runtime, pending: PendingSave, saved: TeamSettings) -> None:
     st.write(
-        "These prices and limits are the team's: saving them changes them for everyone, on "
-        "every page and in every cost check."
+        _(
+            "These prices and limits are the team's: saving them changes them for everyone, on "
+            "every page and in every cost check."
+        )
     )
     st.markdown("\n".join(f"- {plain(line)}" for line in change_lines(saved, pending.values)))
     yes, no = st.columns(2)
-    if yes.button("Yes, change them for everyone", key=keys.SETTINGS_YES, type="primary"):
+    if yes.button(_("Yes, change them for everyone"), key=keys.SETTINGS_YES, type="primary"):
         _save(runtime, pending)
         st.rerun()
-    if no.button("Cancel", key=keys.SETTINGS_NO):
+    if no.button(_("Cancel"), key=keys.SETTINGS_NO):
         forget_pending()
         st.rerun()
 
@@ -249,10 +276,12 @@ def _save(runtime: Runtime, pending: PendingSave) -> None:
             pending.values, expected_version=pending.base_version, actor=actor()
         )
     except SettingsChanged as exc:
-        yours = "; ".join(change_lines(exc.current.values, pending.values)) or "the same values"
-        _tell(editor, "warning", f"{exc} Yours were: {yours}.")
+        yours = "; ".join(change_lines(exc.current.values, pending.values)) or _("the same values")
+        _tell(
+            editor, "warning", _("{news} Yours were: {yours}.").format(news=str(exc), yours=yours)
+        )
     else:
-        _tell(editor, "success", "Saved: the whole team now uses these prices and limits.")
+        _tell(editor, "success", _("Saved: the whole team now uses these prices and limits."))
     state.pop(editor.base, None)
 
 
@@ -271,8 +300,8 @@ def render_defaults(editor: Editor) -> None:
     """The defaults, the sentence saying where each comes from, and a way back to them."""
     st.dataframe(defaults_table(), hide_index=True, width="stretch")
     st.button(
-        "Fill in the defaults", key=keys.COMPARE_RATES_RESET, on_click=_fill_defaults,
-        args=(editor,), help="Puts the defaults in the form above; save them to use them.",
+        _("Fill in the defaults"), key=keys.COMPARE_RATES_RESET, on_click=_fill_defaults,
+        args=(editor,), help=_("Puts the defaults in the form above; save them to use them."),
     )  # fmt: skip
 
 
@@ -285,22 +314,22 @@ def defaults_table() -> pd.DataFrame:
     default = DEFAULTS
     return pd.DataFrame(
         [
-            ("Currency", default.currency, "The currency the rates are given in."),
-            ("1 PTC (302.ai)", _money(default.ptc, default.currency), RATE_SOURCES["ptc"]),
+            (_("Currency"), default.currency, _("The currency the rates are given in.")),
+            (_("1 PTC (302.ai)"), _money(default.ptc, default.currency), _(RATE_SOURCES["ptc"])),
             (
-                "1 AusyncLab credit",
+                _("1 AusyncLab credit"),
                 _money(default.ausynclab_credit, default.currency),
-                RATE_SOURCES["ausynclab_credit"],
+                _(RATE_SOURCES["ausynclab_credit"]),
             ),
             (
-                "TwinSync, per second of audio",
-                "not set",
-                RATE_SOURCES["twinsync_price_per_second"],
+                _("TwinSync, per second of audio"),
+                _("not set"),
+                _(RATE_SOURCES["twinsync_price_per_second"]),
             ),
         ],
-        columns=["Rate", "Default", "Source"],
+        columns=[_("Rate"), _("Default"), _("Source")],
     )
 
 
 def _money(value: float | None, currency: str) -> str:
-    return "not set" if value is None else f"{value:g} {currency}"
+    return _("not set") if value is None else f"{figure(value)} {currency}"

@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
+from lipsync_core.formats import moment
+from lipsync_core.i18n import DEFAULT_LANGUAGE, current_language
+
 
 @dataclass(frozen=True)
 class LocalTime:
@@ -18,8 +21,9 @@ class LocalTime:
     label: str
     from_browser: bool
 
-    def format(self, moment: datetime) -> str:
-        return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S")
+    def format(self, when: datetime) -> str:
+        """``when`` in this zone, written for the reader's language."""
+        return moment(when, self.zone)
 
 
 def local_time(browser_timezone: str | None) -> LocalTime:
@@ -30,6 +34,14 @@ def local_time(browser_timezone: str | None) -> LocalTime:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     return LocalTime(UTC, "UTC", False)
+
+
+def short_moment(when: datetime, zone: tzinfo, english: str) -> str:
+    """``when`` in ``zone``: in English with the ``strftime`` pattern ``english`` (``03 Mar 2026
+    06:30``), in another language its own form (:func:`lipsync_core.formats.moment`)."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return when.astimezone(zone).strftime(english)
+    return moment(when, zone)
 
 
 def viewer_timezone() -> tzinfo:
