@@ -31,6 +31,7 @@ from urllib.request import url2pathname
 from lipsync_core.config import FETCH_ALLOW, fetch_settings
 from lipsync_core.errors import ConfigurationError, MediaValidationError
 from lipsync_core.flows.sources import UPLOADS
+from lipsync_core.i18n import _
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
 
@@ -86,15 +87,17 @@ def checked_target(url: str, allowed_hosts: Collection[str] = ()) -> Target:
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise AddressRefusedError(
-            f"Only http and https links can be checked; this link starts with '{scheme}:'."
+            _(
+                "Only http and https links can be checked; this link starts with '{scheme}:'."
+            ).format(scheme=scheme)
         )
     try:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as exc:
-        raise AddressRefusedError("This link has an invalid port number.") from exc
+        raise AddressRefusedError(_("This link has an invalid port number.")) from exc
     host = (parts.hostname or "").lower()
     if not host:
-        raise AddressRefusedError("This link has no host name.")
+        raise AddressRefusedError(_("This link has no host name."))
     address = checked_addresses(host, port, allowed_hosts)[0]
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(scheme, host, port, address, path)
@@ -110,16 +113,20 @@ def checked_addresses(host: str, port: int, allowed_hosts: Collection[str] = ())
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise AddressRefusedError(f"The host name {host} could not be found.") from exc
+        raise AddressRefusedError(
+            _("The host name {host} could not be found.").format(host=host)
+        ) from exc
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if _is_allowed(host, port, trusted_hosts(allowed_hosts)):
         return addresses
     for address in addresses:
         if not _is_public(address):
             raise AddressRefusedError(
-                f"This link points to {address}, a local or private network address; this app "
-                f"only fetches from public addresses (an administrator can trust a host in "
-                f"{FETCH_ALLOW})."
+                _(
+                    "This link points to {address}, a local or private network address; this app "
+                    "only fetches from public addresses (an administrator can trust a host in "
+                    "{setting})."
+                ).format(address=address, setting=FETCH_ALLOW)
             )
     return addresses
 
@@ -129,20 +136,23 @@ def checked_file(url: str, roots: Collection[Path] | None = None) -> Path:
     uploads and the samples folder), symbolic links resolved."""
     parts = urlsplit(url)
     if parts.netloc not in ("", "localhost"):
-        raise AddressRefusedError("A file link must name a file on this computer (file:///...).")
+        raise AddressRefusedError(_("A file link must name a file on this computer (file:///...)."))
     path = Path(url2pathname(parts.path))
+    name = path.name or str(path)
     try:
         resolved = path.resolve()
     except (OSError, RuntimeError) as exc:  # a loop of symbolic links
-        raise AddressRefusedError(f"The file {path.name or path} cannot be read.") from exc
+        raise AddressRefusedError(_("The file {name} cannot be read.").format(name=name)) from exc
     folders = file_roots() if roots is None else [Path(root).resolve() for root in roots]
     if not any(resolved.is_relative_to(folder) for folder in folders):
         raise AddressRefusedError(
-            f"The file {path.name or path} is not in this app's uploads folder; only files "
-            "given to the app (uploaded or chosen as a sample) are read from this computer."
+            _(
+                "The file {name} is not in this app's uploads folder; only files given to the "
+                "app (uploaded or chosen as a sample) are read from this computer."
+            ).format(name=name)
         )
     if not resolved.is_file():
-        raise AddressRefusedError(f"The file {path.name or path} does not exist.")
+        raise AddressRefusedError(_("The file {name} does not exist.").format(name=name))
     return resolved
 
 

@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from lipsync_core.errors import ConfigurationError
+from lipsync_core.i18n import _
 
 SECRET_FILE = "callback-secret"
 SECRET_BYTES = 32
@@ -72,7 +73,9 @@ def _read(path: Path) -> bytes:
     text = path.read_text(encoding="ascii", errors="replace").strip()
     if len(text) < 2 * SECRET_BYTES:
         raise ConfigurationError(
-            f"The callback secret in {path} is too short. Delete the file and restart the app: "
-            "a new one is made (callbacks of jobs already sent can then no longer be checked)."
+            _(
+                "The callback secret in {path} is too short. Delete the file and restart the app: "
+                "a new one is made (callbacks of jobs already sent can then no longer be checked)."
+            ).format(path=path)
         )
     return text.encode()

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from lipsync_core.errors import ConfigurationError, provider_display_name
-from lipsync_core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _
+from lipsync_core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, ngettext
 from lipsync_core.providers import ausynclab, kling, twinsync
 from lipsync_core.redaction import MIN_SECRET_LENGTH, Secret
 
@@ -112,7 +112,9 @@ def _receiver_port(value: str | None) -> int | None:
     if value.strip().isdigit() and int(value) < 65536:
         return int(value)
     raise ConfigurationError(
-        f"LIPSYNC_RECEIVER_PORT is {value!r}; use a port number such as 8502, or off."
+        _("{setting} is {value}; use a port number such as 8502, or off.").format(
+            setting="LIPSYNC_RECEIVER_PORT", value=repr(value)
+        )
     )
 
 
@@ -124,7 +126,11 @@ def _seconds(name: str, value: str | None) -> float:
     except ValueError:
         seconds = -1.0
     if not 0 <= seconds <= 3600:
-        raise ConfigurationError(f"{name} is {value!r}; use a number of seconds from 0 to 3600.")
+        raise ConfigurationError(
+            _("{setting} is {value}; use a number of seconds from 0 to 3600.").format(
+                setting=name, value=repr(value)
+            )
+        )
     return seconds
 
 
@@ -169,8 +175,9 @@ def share_without_sign_in(
     value = values.get(SHARE_WITHOUT_SIGN_IN, "no").strip().lower()
     if value not in _YES + _NO:
         raise ConfigurationError(
-            f"{SHARE_WITHOUT_SIGN_IN} is {value!r}; use yes (serve other computers without "
-            "sign-in) or no."
+            _(
+                "{setting} is {value}; use yes (serve other computers without sign-in) or no."
+            ).format(setting=SHARE_WITHOUT_SIGN_IN, value=repr(value))
         )
     return value in _YES
 
@@ -207,9 +214,11 @@ def parse_fetch_allow(value: str) -> tuple[str, ...]:
         port = entry.rsplit(":", 1)[1] if re.search(r":\d+$", entry) else None
         if not _HOST_ENTRY.match(entry) or (port is not None and not 0 < int(port) < 65536):
             raise ConfigurationError(
-                f"{FETCH_ALLOW} has the entry {entry!r}; each entry must be a host name or "
-                "address, optionally with a port (media.example.lan, 10.0.0.5:8080, [::1]:9000), "
-                "separated by commas."
+                _(
+                    "{setting} has the entry {entry}; each entry must be a host name or address, "
+                    "optionally with a port (media.example.lan, 10.0.0.5:8080, [::1]:9000), "
+                    "separated by commas."
+                ).format(setting=FETCH_ALLOW, entry=repr(entry))
             )
     return entries
 
@@ -219,10 +228,19 @@ def _provider_settings(provider: str, values: Mapping[str, str]) -> ProviderSett
     key = values.get(f"{prefix}_API_KEY", "").strip()
     if key and len(key) < MIN_SECRET_LENGTH:
         raise ConfigurationError(
-            f"{prefix}_API_KEY is too short to be a real API key (fewer than "
-            f"{MIN_SECRET_LENGTH} characters); copy the whole key from your "
-            f"{KEY_ISSUERS.get(provider, provider_display_name(provider))} account, or leave the "
-            "setting empty to use the sandbox."
+            ngettext(
+                "{setting} is too short to be a real API key (fewer than {count} character); "
+                "copy the whole key from your {issuer} account, or leave the setting empty to use "
+                "the sandbox.",
+                "{setting} is too short to be a real API key (fewer than {count} characters); "
+                "copy the whole key from your {issuer} account, or leave the setting empty to use "
+                "the sandbox.",
+                MIN_SECRET_LENGTH,
+            ).format(
+                setting=f"{prefix}_API_KEY",
+                count=MIN_SECRET_LENGTH,
+                issuer=KEY_ISSUERS.get(provider, provider_display_name(provider)),
+            )
         )
     base_url = values.get(f"{prefix}_BASE_URL") or DEFAULT_BASE_URLS[provider]
     return ProviderSettings(api_key=Secret(key) if key else None, base_url=base_url.rstrip("/"))
@@ -232,7 +250,11 @@ def _sandbox_mode(value: str) -> SandboxMode:
     try:
         return SandboxMode(value.strip().lower())
     except ValueError:
-        raise ConfigurationError(f"LIPSYNC_SANDBOX is {value!r}; use auto, on or off.") from None
+        raise ConfigurationError(
+            _("{setting} is {value}; use auto, on or off.").format(
+                setting="LIPSYNC_SANDBOX", value=repr(value)
+            )
+        ) from None
 
 
 def _nonempty(values: Mapping[str, str]) -> dict[str, str]:
@@ -246,7 +268,8 @@ def _read_secrets(path: Path | None) -> dict[str, str]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigurationError(
-            f"{path} is not valid TOML (line {getattr(exc, 'lineno', '?')}); "
-            "compare it with secrets.toml.example."
+            _(
+                "{path} is not valid TOML (line {line}); compare it with secrets.toml.example."
+            ).format(path=path, line=getattr(exc, "lineno", "?"))
         ) from None
     return {k: str(v) for k, v in data.items() if not isinstance(v, dict)}

@@ -25,6 +25,8 @@ from lipsync_core.address_guard import AddressRefusedError
 from lipsync_core.errors import LipsyncError
 from lipsync_core.fetching import RedirectError, get, guarded_session
 from lipsync_core.flows.model import DownloadState, Job
+from lipsync_core.formats import number
+from lipsync_core.i18n import _
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +68,7 @@ def download(
     """
     if urlsplit(url).scheme not in ("http", "https"):
         raise DownloadError(
-            "The result's address is not a web link, so it could not be copied to this computer."
+            _("The result's address is not a web link, so it could not be copied to this computer.")
         )
     destination.parent.mkdir(parents=True, exist_ok=True)
     http = session or guarded_session()
@@ -75,14 +77,20 @@ def download(
             _check(response, max_bytes)
             _save(response, destination, max_bytes, time.monotonic() + total_seconds)
     except (AddressRefusedError, RedirectError) as exc:
-        raise DownloadError(f"The result was not copied to this computer. {exc}") from exc
+        raise DownloadError(
+            _("The result was not copied to this computer. {reason}").format(reason=exc)
+        ) from exc
     except requests.RequestException as exc:
         raise DownloadError(
-            f"The result could not be copied to this computer ({type(exc).__name__}).",
+            _("The result could not be copied to this computer ({error}).").format(
+                error=type(exc).__name__
+            ),
         ) from exc
     except OSError as exc:
         raise DownloadError(
-            f"The result could not be written to this computer ({exc.strerror or exc})."
+            _("The result could not be written to this computer ({error}).").format(
+                error=exc.strerror or exc
+            )
         ) from exc
     finally:
         if session is None:
@@ -124,14 +132,18 @@ def download_failed(job: Job, exc: DownloadError, attempts: int) -> bool:
     if job.download_attempts < attempts:
         return True
     job.download_state = DownloadState.FAILED
-    job.note = f"{exc} It plays from {job.provider_name} until {job.provider_name} deletes it."
+    job.note = _("{reason} It plays from {provider} until {provider} deletes it.").format(
+        reason=exc, provider=job.provider_name
+    )
     return True
 
 
 def _check(response: requests.Response, max_bytes: int) -> None:
     if response.status_code != 200:
         raise DownloadError(
-            f"The result could not be copied to this computer (HTTP {response.status_code})."
+            _("The result could not be copied to this computer (HTTP {status}).").format(
+                status=response.status_code
+            )
         )
     length = response.headers.get("Content-Length", "")
     if length.isdigit() and int(length) > max_bytes:
@@ -161,12 +173,13 @@ def _copy_body(response: requests.Response, out: BinaryIO, max_bytes: int, deadl
         if written > max_bytes:
             raise DownloadError(_too_big(max_bytes))
         if time.monotonic() > deadline:
-            raise DownloadError("The result took too long to copy to this computer.")
+            raise DownloadError(_("The result took too long to copy to this computer."))
         out.write(chunk)
     if written == 0:
-        raise DownloadError("The result's address gave an empty file, so nothing was copied.")
+        raise DownloadError(_("The result's address gave an empty file, so nothing was copied."))
 
 
 def _too_big(max_bytes: int) -> str:
-    size = f"{max_bytes / 1024 / 1024:,.0f} MB"
-    return f"The result is larger than {size}, so it was not copied to this computer."
+    return _("The result is larger than {size} MB, so it was not copied to this computer.").format(
+        size=number(max_bytes / 1024 / 1024)
+    )

@@ -25,6 +25,7 @@ from urllib3.util.connection import create_connection
 
 from lipsync_core.address_guard import AddressRefusedError, checked_addresses
 from lipsync_core.errors import LipsyncError
+from lipsync_core.i18n import _
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
@@ -125,7 +126,7 @@ class GuardedAdapter(HTTPAdapter):
         )
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        raise AddressRefusedError("This app does not fetch media through a proxy.")
+        raise AddressRefusedError(_("This app does not fetch media through a proxy."))
 
 
 def guarded_session(allowed_hosts: Collection[str] = ()) -> requests.Session:
@@ -150,7 +151,7 @@ def get(
 
     The answer that is not a redirect is returned open (close it, or use it in ``with``).
     """
-    for _ in range(max_redirects + 1):
+    for _hop in range(max_redirects + 1):
         check_scheme(url)
         response = session.get(
             url, stream=True, timeout=timeout, headers=headers, allow_redirects=False
@@ -160,9 +161,9 @@ def get(
         location = response.headers.get("Location")
         response.close()  # a redirect's body is never read: it could be endless
         if not location:
-            raise RedirectError("The server redirected this link to nowhere.")
+            raise RedirectError(_("The server redirected this link to nowhere."))
         url = urljoin(url, location)
-    raise RedirectError("This link redirects too many times.")
+    raise RedirectError(_("This link redirects too many times."))
 
 
 def post_json(
@@ -178,5 +179,7 @@ def check_scheme(url: str) -> None:
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
         raise AddressRefusedError(
-            f"Only http and https links are fetched; this link starts with '{scheme}:'."
+            _("Only http and https links are fetched; this link starts with '{scheme}:'.").format(
+                scheme=scheme
+            )
         )

@@ -51,6 +51,7 @@ from lipsync_core.flows.model import (
 from lipsync_core.flows.registrations import registered_copy
 from lipsync_core.flows.sources import kling_sound_file
 from lipsync_core.grouped_history import count_units, list_units
+from lipsync_core.i18n import DEFAULT_LANGUAGE, _, kept_in_english, use_language
 from lipsync_core.media import limits
 from lipsync_core.pricing import TwinSyncPrice, price_of
 from lipsync_core.quality_jobs import QualityJobs
@@ -215,7 +216,7 @@ class JobService:
         if job.state is not JobState.NEEDS_INPUT:
             if job.provider == "kling" and job.options.face_id is not None:
                 return job
-            raise FaceChoiceError("This job is not waiting for a face choice.")
+            raise FaceChoiceError(_("This job is not waiting for a face choice."))
         face = find_face(job, face_id)
         job = self._with_durations(job)
         timing = (sound_start_time, sound_end_time, sound_insert_time)
@@ -223,7 +224,9 @@ class JobService:
         findings = limits.validate_kling_timing(**timing_arguments(job, face, choice))
         limits.ensure_valid(findings)
         kling_sound_file(job.inputs)
-        note = " ".join(f.message for f in findings) or None
+        with use_language(DEFAULT_LANGUAGE):  # the note is kept with the job, in English
+            kept = limits.validate_kling_timing(**timing_arguments(job, face, choice))
+        note = " ".join(f.message for f in kept) or None
         now = self._clock()
         saved = self._runner.claim(job.id, face_chosen, choice, job.inputs, note, now, self.policy)
         if saved is None:
@@ -337,6 +340,7 @@ class JobService:
             report.downloaded = self.download_outputs()
         return report
 
+    @kept_in_english
     def download_outputs(self, limit: int = 10) -> int:
         """Copy the results of newly succeeded jobs into ``<data_dir>/outputs/``; each result is
         copied by one process only (it leases the job while copying)."""
@@ -356,6 +360,7 @@ class JobService:
             self.store.release([job.id for job in claimed], owner)
         return copied
 
+    @kept_in_english
     def measure_results(self, limit: int = 5) -> int:
         """Measure the lip sync of copied results not measured yet, one at a time (each result
         by one process only: it leases the job); see :mod:`lipsync_core.quality_jobs`."""
@@ -382,7 +387,7 @@ class JobService:
         again_of: str | None = None,
     ) -> list[Job]:
         if not targets:
-            raise SubmissionError("Choose at least one provider.")
+            raise SubmissionError(_("Choose at least one provider."))
         check_title(title)
         if key is not None:
             known = [self.store.get_by_idempotency_key(job_key(key, p, m)) for p, m in targets]
@@ -397,7 +402,7 @@ class JobService:
             group_id = self.store.insert_group(
                 uuid.uuid4().hex, idempotency_key=key, created_by=actor
             ).id
-        inputs = self._measured(inputs, video=any(sends_video(p, inputs) for p, _ in targets))
+        inputs = self._measured(inputs, video=any(sends_video(p, inputs) for p, _model in targets))
         recorded = [
             self.store.insert(
                 intended_job(
@@ -413,7 +418,8 @@ class JobService:
             self.team.sent(actor, created, group_id=group_id if group else None, again_of=again_of)
         for job in created:
             self._runner.start(job)
-        return self.store.get_many([job.id for job, _ in recorded]) or [j for j, _ in recorded]
+        saved = self.store.get_many([job.id for job, _new in recorded])
+        return saved or [job for job, _new in recorded]
 
     def _reusing(
         self, provider: str, model: str, inputs: JobInputs, options: JobOptions
@@ -461,7 +467,7 @@ class JobService:
     def _job(self, job_id: str) -> Job:
         job = self.store.get(job_id)
         if job is None:
-            raise JobNotFoundError("This job is no longer in the history.")
+            raise JobNotFoundError(_("This job is no longer in the history."))
         return job
 
 

@@ -37,6 +37,7 @@ from lipsync_core.flows.model import (
     QualityState,
     utc_now,
 )
+from lipsync_core.i18n import N_
 from lipsync_core.schema import (
     comparison_groups,
     current_version,
@@ -50,7 +51,7 @@ from lipsync_core.schema import (
 logger = logging.getLogger(__name__)
 
 UPDATE_ATTEMPTS = 10
-DAMAGED_TEXT = (
+DAMAGED_TEXT = N_(
     "This job's record in the history is damaged, so it can no longer be shown or followed. "
     "Remove it from the history; the other jobs are not affected."
 )

@@ -25,6 +25,8 @@ from lipsync_core.errors import (
 )
 from lipsync_core.flows.model import MODELS, Job, JobInputs, JobOptions, JobState, Stage
 from lipsync_core.flows.sources import MediaKind, kling_sound_file, media_url
+from lipsync_core.formats import number
+from lipsync_core.i18n import N_, _
 from lipsync_core.media import MediaInfo
 from lipsync_core.pricing import TwinSyncPrice, estimate_cost
 
@@ -36,12 +38,28 @@ class SubmissionError(LipsyncError):
 TITLE_LIMIT = 200
 """The longest name for the cards a submission may carry (a person's text, kept with each job)."""
 
+# What a medium that cannot be sent is called, by its kind and whether it is a link.
+UNREADABLE_MEDIUM = {
+    ("video", True): N_("Video link: {reason}"),
+    ("video", False): N_("Video file: {reason}"),
+    ("audio", True): N_("Audio link: {reason}"),
+    ("audio", False): N_("Audio file: {reason}"),
+}
+EMPTY_MEDIUM = {
+    ("video", True): N_("Video link: it has no picture in it, so it cannot be sent."),
+    ("video", False): N_("Video file: it has no picture in it, so it cannot be sent."),
+    ("audio", True): N_("Audio link: it has no sound in it, so it cannot be sent."),
+    ("audio", False): N_("Audio file: it has no sound in it, so it cannot be sent."),
+}
+
 
 def check_title(title: str | None) -> None:
     """Refuse a name for the cards longer than :data:`TITLE_LIMIT` characters."""
     if title is not None and len(title) > TITLE_LIMIT:
         raise SubmissionError(
-            f"Name for the cards: at most {TITLE_LIMIT} characters (this one has {len(title):,})."
+            _("Name for the cards: at most {limit} characters (this one has {count}).").format(
+                limit=number(TITLE_LIMIT), count=number(len(title))
+            )
         )
 
 
@@ -51,14 +69,20 @@ def check_target(
     """Refuse, before anything is recorded, what cannot be sent (``on``: the provider has a
     client, live or sandbox)."""
     if provider not in MODELS:
-        raise SubmissionError(f"There is no provider {provider!r}.")
+        raise SubmissionError(_("There is no provider {provider}.").format(provider=repr(provider)))
     name = provider_display_name(provider)
     if model not in MODELS[provider]:
         models = ", ".join(MODELS[provider])
-        raise SubmissionError(f"{name} has no model {model!r}; choose {models}.")
+        raise SubmissionError(
+            _("{provider} has no model {model}; choose {models}.").format(
+                provider=name, model=repr(model), models=models
+            )
+        )
     if not on:
         raise ConfigurationError(
-            f"{name} is off: set its API key, or LIPSYNC_SANDBOX=auto to use the sandbox."
+            _(
+                "{provider} is off: set its API key, or LIPSYNC_SANDBOX=auto to use the sandbox."
+            ).format(provider=name)
         )
     if sends_video(provider, inputs):
         media_url(inputs, "video", provider=provider, sandbox=sandbox, settings=settings)
@@ -134,14 +158,14 @@ def measured(inputs: JobInputs, *, video: bool, allowed_hosts: Collection[str]) 
 
 def _probe(inputs: JobInputs, kind: MediaKind, allowed_hosts: Collection[str]) -> MediaInfo:
     url, path = getattr(inputs, f"{kind}_url"), getattr(inputs, f"{kind}_path")
-    field = f"{kind.capitalize()} {'link' if url else 'file'}"
     try:
         info = media.probe(url or path, allowed_hosts=allowed_hosts)
     except MediaValidationError as exc:
-        raise MediaValidationError(f"{field}: {exc}") from None
+        raise MediaValidationError(
+            _(UNREADABLE_MEDIUM[kind, bool(url)]).format(reason=exc)
+        ) from None
     if not (info.has_video if kind == "video" else info.has_audio):
-        what = "no picture" if kind == "video" else "no sound"
-        raise MediaValidationError(f"{field}: it has {what} in it, so it cannot be sent.")
+        raise MediaValidationError(_(EMPTY_MEDIUM[kind, bool(url)]))
     return info
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.model import Job, utc_now
+from lipsync_core.i18n import _
 from lipsync_core.pricing import ConversionRates, TwinSyncPrice
 from lipsync_core.schema import PERSON, activity, naive, team_settings
 from lipsync_core.spending import (
@@ -134,11 +135,17 @@ class SettingsChanged(LipsyncError):
     """Someone saved the team settings after they were read: nothing was saved."""
 
     def __init__(self, current: SavedSettings) -> None:
-        who = current.updated_by or "someone"
-        super().__init__(
-            f"{who} changed the team's prices and limits meanwhile, so yours were not saved. "
-            "Their values are shown now: check them, and save again if yours should win."
-        )
+        if current.updated_by:
+            message = _(
+                "{person} changed the team's prices and limits meanwhile, so yours were not "
+                "saved. Their values are shown now: check them, and save again if yours should win."
+            ).format(person=current.updated_by)
+        else:
+            message = _(
+                "someone changed the team's prices and limits meanwhile, so yours were not saved. "
+                "Their values are shown now: check them, and save again if yours should win."
+            )
+        super().__init__(message)
         self.current = current
 
 

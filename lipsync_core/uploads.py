@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from lipsync_core.errors import MediaValidationError
+from lipsync_core.i18n import N_, _
 from lipsync_core.media import MediaInfo, probe
 
 MediaKind = Literal["video", "audio"]
@@ -43,6 +44,10 @@ MEDIA_TYPES: dict[str, str] = {**VIDEO_TYPES, **AUDIO_TYPES}
 OTHER_TYPE = "application/octet-stream"
 HASH_CHARS = 32
 CHUNK = 1024 * 1024
+MISSING_KIND = {
+    "video": N_("The file {name} has no video in it."),
+    "audio": N_("The file {name} has no audio in it."),
+}
 
 
 def keep_upload(
@@ -82,10 +87,11 @@ def media_type(path: Path) -> str:
     return MEDIA_TYPES.get(path.suffix.lower().lstrip("."), OTHER_TYPE)
 
 
-def accepted_words() -> str:
-    """``mp4, mov, … or flac``: the extensions an upload may have, for a sentence."""
+def accepted_words() -> tuple[str, str]:
+    """``("mp4, mov, …", "flac")``: the extensions an upload may have, all but the last and the
+    last, for a sentence that joins them with its own word for "or"."""
     names = list(MEDIA_TYPES)
-    return ", ".join(names[:-1]) + " or " + names[-1]
+    return ", ".join(names[:-1]), names[-1]
 
 
 def _copy(data: bytes | BinaryIO, out: BinaryIO) -> str:
@@ -105,9 +111,12 @@ def _copy(data: bytes | BinaryIO, out: BinaryIO) -> str:
 def _extension(name: str, display: str) -> str:
     extension = Path(name).suffix.lower().lstrip(".")
     if extension not in MEDIA_TYPES:
+        extensions, last = accepted_words()
         raise MediaValidationError(
-            f"The file {display} is not a video or audio file this app takes: choose a file "
-            f"ending in {accepted_words()}."
+            _(
+                "The file {name} is not a video or audio file this app takes: choose a file "
+                "ending in {extensions} or {last}."
+            ).format(name=display, extensions=extensions, last=last)
         )
     return extension
 
@@ -119,7 +128,7 @@ def _check(path: Path, display: str, kind: MediaKind | None) -> None:
         # The probe names the temporary file; the person knows the file by its own name.
         raise MediaValidationError(str(exc).replace(path.name, display)) from None
     if kind is not None and not _has(info, kind):
-        raise MediaValidationError(f"The file {display} has no {kind} in it.")
+        raise MediaValidationError(_(MISSING_KIND[kind]).format(name=display))
 
 
 def _has(info: MediaInfo, kind: MediaKind) -> bool:
@@ -128,7 +137,7 @@ def _has(info: MediaInfo, kind: MediaKind) -> bool:
 
 def _display_name(name: str) -> str:
     """The uploaded name as a sentence may show it: its last part, at most 80 characters."""
-    base = Path(name).name or "(no name)"
+    base = Path(name).name or _("(no name)")
     return base if len(base) <= 80 else base[:40] + "…" + base[-20:]
 
 

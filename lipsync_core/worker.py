@@ -25,6 +25,7 @@ from lipsync_core.config import Connection, Settings, load_settings
 from lipsync_core.errors import ConfigurationError, LipsyncError
 from lipsync_core.flows.clients import Client, client_factories
 from lipsync_core.flows.sources import uploads_dir
+from lipsync_core.i18n import _
 from lipsync_core.jobs import JobService
 from lipsync_core.receiver import CALLBACK_PATH, Receiver
 from lipsync_core.refresher import Refresher, shared_refresher, stop_shared_refresher
@@ -108,10 +109,12 @@ def start_receiver(settings: Settings, service: JobService) -> Receiver | None:
     except OSError as exc:
         if settings.public_base_url:
             raise ConfigurationError(
-                f"The receiver cannot listen on port {port} (it is busy), yet "
-                f"LIPSYNC_PUBLIC_BASE_URL sends providers there. If another dashboard or "
-                "worker on this computer already serves it, set LIPSYNC_RECEIVER_PORT=off for "
-                "this one; otherwise free the port or choose another."
+                _(
+                    "The receiver cannot listen on port {port} (it is busy), yet "
+                    "LIPSYNC_PUBLIC_BASE_URL sends providers there. If another dashboard or "
+                    "worker on this computer already serves it, set LIPSYNC_RECEIVER_PORT=off for "
+                    "this one; otherwise free the port or choose another."
+                ).format(port=port)
             ) from exc
         logger.warning("Port %s is busy; the upload and callback receiver uses another.", port)
         return Receiver(uploads, service.record_callback, secret, port=0).start()
