@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from lipsync_core.i18n import _
 from lipsync_core.submission import TITLE_LIMIT
 from ui import keys
 from ui.access import require_access
@@ -23,15 +24,15 @@ from ui.submit.send import Submission, render_send, render_sent, sent_jobs
 
 require_access()  # also when Streamlit runs this file alone
 runtime = get_runtime()
-st.title("Submit a lip-sync job")
+st.title(_("Submit a lip-sync job"))
 if not runtime.available_providers():
-    st.info("Every provider is off: set an API key, or LIPSYNC_SANDBOX=auto to use the sandbox.")
+    st.info(_("Every provider is off: set an API key, or LIPSYNC_SANDBOX=auto to use the sandbox."))
     st.stop()
 
 with st.container(horizontal=True):
     render_compare_everything(runtime)
     st.button(
-        "Try the sample media", key=keys.SUBMIT_SAMPLE, on_click=use_samples, args=(runtime,),
+        _("Try the sample media"), key=keys.SUBMIT_SAMPLE, on_click=use_samples, args=(runtime,),
         icon=":material/auto_awesome:",
     )  # fmt: skip
 video_column, audio_column = st.columns(2)
@@ -40,27 +41,27 @@ with video_column:
 with audio_column:
     audio = media_input("audio", runtime)
 
-st.subheader("Providers")
+st.subheader(_("Providers"))
 chosen = choose_targets(runtime)
 ausynclab = ausynclab_options(chosen, runtime)
 kling_auto = auto_choice(chosen)
 title = (
     st.text_input(
-        "Name for the cards (optional)", key=keys.SUBMIT_TITLE, max_chars=TITLE_LIMIT
+        _("Name for the cards (optional)"), key=keys.SUBMIT_TITLE, max_chars=TITLE_LIMIT
     ).strip()
     or None
 )
 
-with st.spinner("Checking the media…"):
+with st.spinner(_("Checking the media…")):
     video_probe, audio_probe = probe_choice(video, runtime), probe_choice(audio, runtime)
 inputs = measured_inputs(video, audio, ausynclab.registered_video_id, video_probe, audio_probe)
 checks = [check_target(target, runtime, inputs, video_probe, audio_probe) for target in chosen]
 if chosen:
-    st.subheader("Checks before sending")
+    st.subheader(_("Checks before sending"))
     render_checks(checks)
     render_face_check(video, video_probe)
 else:
-    st.info("Choose a provider above, or several to compare them on the same media.")
+    st.info(_("Choose a provider above, or several to compare them on the same media."))
 
 render_length_warning(chosen, inputs, ausynclab.options)
 sendable = tuple(check.target for check in checks if not check.blocked)

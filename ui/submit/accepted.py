@@ -9,9 +9,25 @@ from __future__ import annotations
 
 from lipsync_core import uploads
 from lipsync_core.errors import provider_display_name
+from lipsync_core.i18n import N_, _
 from lipsync_core.media.limits import LIMITS
+from ui.labels import and_list
 
 KEPT = {"video": uploads.VIDEO_TYPES, "audio": uploads.AUDIO_TYPES}
+# The uploader's "?", by kind: (who lists types, who lists none) both known; only the first;
+# no provider lists any.
+TYPES_HELP = {
+    "video": (
+        N_("Takes {types}: the video types {providers} lists; {others} list none."),
+        N_("Takes {types}: the video types {providers} lists."),
+        N_("Takes {types}: the video types No provider lists; {others} list none."),
+    ),
+    "audio": (
+        N_("Takes {types}: the audio types {providers} lists; {others} list none."),
+        N_("Takes {types}: the audio types {providers} lists."),
+        N_("Takes {types}: the audio types No provider lists; {others} list none."),
+    ),
+}
 
 
 def accepted_types(kind: str) -> list[str]:
@@ -31,6 +47,9 @@ def types_help(kind: str) -> str:
     )
     silent = sorted({provider_display_name(m.provider) for m in LIMITS.values()} - set(listing))
     types = ", ".join(f".{extension}" for extension in accepted_types(kind))
-    who = " and ".join(listing) or "No provider"
-    rest = f"; {' and '.join(silent)} list none" if silent else ""
-    return f"Takes {types}: the {kind} types {who} lists{rest}."
+    both, listed_only, none_listed = TYPES_HELP[kind]
+    others = and_list(silent) if silent else ""
+    if not listing:
+        return _(none_listed).format(types=types, others=others)
+    message = both if silent else listed_only
+    return _(message).format(types=types, providers=and_list(listing), others=others)

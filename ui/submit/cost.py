@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from lipsync_core import pricing
+from lipsync_core.formats import number
+from lipsync_core.i18n import _, translate_stored
 from lipsync_core.pricing import ConversionRates, CostEstimate, Total, TwinSyncPrice
 from lipsync_core.spending import Spend, money, not_counted, own_units, unit_words
 from ui.labels import target_label
@@ -41,19 +43,19 @@ def render_cost(
     """The panel, at the team's prices and limits; nothing when no provider can be sent."""
     if not targets:
         return CostSummary(Spend([], None, "nothing"))
-    st.subheader("Cost")
-    if any(model == "nova" for _, model in targets):
+    st.subheader(_("Cost"))
+    if any(model == "nova" for _provider, model in targets):
         st.warning(nova_warning(audio_seconds), icon=":material/payments:")
-    with st.expander("The team's prices, and when to ask before sending"):
+    with st.expander(_("The team's prices, and when to ask before sending")):
         team = render_settings(runtime, ON_SUBMIT, viewer_timezone())
     spend = team.check(targets, audio_seconds)
     if spend.total is None:
-        st.info("The cost shows once the audio can be measured.")
+        st.info(_("The cost shows once the audio can be measured."))
         return CostSummary(spend, team.twinsync_price)
     st.markdown(cost_table(spend.estimates, team.rates, spend.total))
-    st.caption(spend.total.explanation)
+    st.caption(translate_stored(spend.total.explanation))
     if any(item.unit == "PTC" for item in spend.estimates):
-        st.caption(f"{PTC_WORDS}.")
+        st.caption(_(PTC_WORDS) + ".")
     return CostSummary(spend, team.twinsync_price)
 
 
@@ -61,26 +63,34 @@ def nova_warning(audio_seconds: float | None) -> str:
     """Nova's price next to Prime's, and what this audio would cost with it."""
     nova = pricing.price_for("ausynclab", "nova").per_second or 0.0
     prime = pricing.price_for("ausynclab", "prime").per_second or 1.0
-    text = (
-        f"**AusyncLab Nova costs {nova:,.0f} credits per second of audio: {nova / prime:,.0f} "
-        f"times Prime ({prime:,.0f} credits per second).**"
-    )
+    text = _(
+        "**AusyncLab Nova costs {nova} credits per second of audio: {times} times Prime "
+        "({prime} credits per second).**"
+    ).format(nova=number(nova), times=number(nova / prime), prime=number(prime))
     if audio_seconds is not None:
         amount = pricing.estimate("ausynclab", "nova", audio_seconds).amount or 0.0
-        text += f" This audio would use about **{amount:,.0f} credits** with Nova."
+        this_audio = _("This audio would use about **{amount} credits** with Nova.")
+        text += " " + this_audio.format(amount=number(amount))
     return text
 
 
 def cost_table(estimates: list[CostEstimate], rates: ConversionRates, total: Total) -> str:
     """A Markdown table: provider, its own unit, the currency, and how it was worked out."""
-    rows = [f"| Provider | Cost | In {rates.currency} | How |", "|---|---|---|---|"]
+    header = _("| Provider | Cost | In {currency} | How |").format(currency=rates.currency)
+    rows = [header, "|---|---|---|---|"]
     for item in estimates:
         value = pricing.to_currency(item, rates)
-        converted = money(value) if value is not None else "not known"
+        converted = money(value) if value is not None else _("not known")
         label = target_label(item.provider, item.model or "")
-        rows.append(f"| {label} | {unit_words(item)} | {converted} | {item.explanation} |")
-    converted = f"**{money(total.amount)}**" if total.counted else "not known"
+        how = translate_stored(item.explanation)
+        rows.append(f"| {label} | {unit_words(item)} | {converted} | {how} |")
+    converted = f"**{money(total.amount)}**" if total.counted else _("not known")
     missing = ", ".join(not_counted(total))
-    how = f"{missing} not counted: set the prices above" if missing else "all counted"
-    rows.append(f"| **Total** | {own_units(estimates) or '–'} | {converted} | {how} |")
+    how = (
+        _("{missing} not counted: set the prices above").format(missing=missing)
+        if missing
+        else _("all counted")
+    )
+    total_label = _("**Total**")
+    rows.append(f"| {total_label} | {own_units(estimates) or '–'} | {converted} | {how} |")
     return "\n".join(rows)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lipsync_core.i18n import _
 from ui import keys
 from ui.runtime import Runtime
 from ui.submit.media import use_samples
@@ -17,10 +18,10 @@ ASK, SEND = "ask", "send"  # what the send button does on this run without a cli
 def render_compare_everything(runtime: Runtime) -> None:
     """The button; the page then shows the filled form and the cost dialog."""
     st.button(
-        "Compare every provider on the sample", key=keys.SUBMIT_COMPARE_ALL, type="primary",
+        _("Compare every provider on the sample"), key=keys.SUBMIT_COMPARE_ALL, type="primary",
         icon=":material/compare:", on_click=compare_everything, args=(runtime,),
-        help="Fills the form with the sample video and audio, ticks every provider and model, "
-        "and shows the total cost before anything is sent.",
+        help=_("Fills the form with the sample video and audio, ticks every provider and model, "
+        "and shows the total cost before anything is sent."),
     )  # fmt: skip
 
 

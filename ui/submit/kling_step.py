@@ -14,6 +14,7 @@ import streamlit as st
 
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.model import Job, JobState
+from lipsync_core.i18n import N_, _, translate_stored
 from ui import keys
 from ui.face_choice import render_face_choice
 from ui.plain import plain
@@ -22,8 +23,8 @@ from ui.submit.options import Target
 from ui.submit.outcome import made_sentence
 
 KLING = "kling"
-AUTO_LABEL = "When Kling finds only one face, use it (create Kling's task at once)"
-AUTO_HELP = (
+AUTO_LABEL = N_("When Kling finds only one face, use it (create Kling's task at once)")
+AUTO_HELP = N_(
     "Kling works in two steps: it first finds the faces, then makes the video for the face you "
     "choose. With this ticked, a video with one face goes straight on with the whole audio "
     "placed where the face appears; untick it to choose the timing and volumes yourself."
@@ -46,9 +47,9 @@ SCROLL_SCRIPT = f"""<script>
 
 def auto_choice(chosen: list[Target]) -> bool:
     """The form's tick for using a single face at once, shown only when Kling is chosen."""
-    if not any(provider == KLING for provider, _ in chosen):
+    if not any(provider == KLING for provider, _model in chosen):
         return True
-    return st.checkbox(AUTO_LABEL, value=True, key=keys.SUBMIT_KLING_AUTO, help=AUTO_HELP)
+    return st.checkbox(_(AUTO_LABEL), value=True, key=keys.SUBMIT_KLING_AUTO, help=_(AUTO_HELP))
 
 
 def waiting(job: Job) -> bool:
@@ -66,11 +67,11 @@ def use_single_faces(runtime: Runtime, jobs: list[Job], *, auto: bool) -> list[J
         if waiting(job) and len(job.options.faces) == 1 and job.id not in tried:
             tried[job.id] = None
             try:
-                with st.spinner("Kling found one face: creating its task…"):
+                with st.spinner(_("Kling found one face: creating its task…")):
                     job = runtime.service.choose_face(job.id, job.options.faces[0].face_id)
                 runtime.refresher.wake()
             except LipsyncError as exc:
-                tried[job.id] = plain(exc)
+                tried[job.id] = str(exc)
         result.append(job)
     return result
 
@@ -96,8 +97,10 @@ def _refusal(job: Job) -> None:
     tried = st.session_state.get(keys.SUBMIT_KLING_TRIED, {})
     if tried.get(job.id):
         st.warning(
-            "Kling found one face, but its task could not be created with the usual timing: "
-            f"{tried[job.id]} Choose the timing below."
+            _(
+                "Kling found one face, but its task could not be created with the usual timing: "
+                "{reason} Choose the timing below."
+            ).format(reason=plain(translate_stored(tried[job.id])))
         )
 
 
@@ -111,12 +114,18 @@ def _scroll_once(pending: list[Job]) -> None:
 
 def created_sentence(job: Job, *, automatic: bool) -> str:
     """What happened after the face was chosen: the task exists, and where to follow it."""
-    face = f"face {plain(job.options.face_id)}"
-    how = f"Kling found one face ({face}) and used it" if automatic else f"You chose {face}"
-    return (
-        f"{how}: the Kling task was created, and Kling is now making the video. Its status "
-        "card shows the progress and the result."
-    )
+    face = plain(job.options.face_id)
+    if automatic:
+        sentence = _(
+            "Kling found one face (face {face}) and used it: the Kling task was created, and "
+            "Kling is now making the video. Its status card shows the progress and the result."
+        )
+    else:
+        sentence = _(
+            "You chose face {face}: the Kling task was created, and Kling is now making the "
+            "video. Its status card shows the progress and the result."
+        )
+    return sentence.format(face=face)
 
 
 def sent_sentence(jobs: list[Job]) -> str | None:
@@ -126,4 +135,4 @@ def sent_sentence(jobs: list[Job]) -> str | None:
     sent = [job for job in jobs if not waiting(job)]
     if not sent:
         return None
-    return f"{made_sentence(sent)} The status cards update by themselves."
+    return made_sentence(sent) + " " + _("The status cards update by themselves.")

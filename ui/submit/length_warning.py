@@ -13,6 +13,8 @@ import streamlit as st
 
 from lipsync_core.flows.common import duration_words
 from lipsync_core.flows.model import JobInputs, JobOptions
+from lipsync_core.formats import number
+from lipsync_core.i18n import _
 from lipsync_core.providers.ausynclab import SyncMode
 from ui.labels import target_label
 from ui.submit.options import Target
@@ -30,20 +32,22 @@ def mode_effects(video_s: float, audio_s: float) -> dict[SyncMode, str]:
     video, audio = duration_words(video_s), duration_words(audio_s)
     rest = duration_words(audio_s - video_s)
     times = round(audio_s / video_s)
-    return {
-        SyncMode.LOOP: f"the {video} video repeats about {times} times; the result lasts {audio}",
-        SyncMode.BOUNCE: (
-            f"the video plays forward, then backward, about {times} times; the result lasts {audio}"
+    effects = {
+        SyncMode.LOOP: _("the {video} video repeats about {times} times; the result lasts {audio}"),
+        SyncMode.BOUNCE: _(
+            "the video plays forward, then backward, about {times} times; the result lasts {audio}"
         ),
-        SyncMode.CUT_OFF: f"the result stops after {video}: the last {rest} of the audio is lost",
-        SyncMode.SILENCE: (
-            f"the result lasts {audio}, and the video's last picture stands still for {rest}"
+        SyncMode.CUT_OFF: _("the result stops after {video}: the last {rest} of the audio is lost"),
+        SyncMode.SILENCE: _(
+            "the result lasts {audio}, and the video's last picture stands still for {rest}"
         ),
-        SyncMode.REMAP: (
-            f"the video is slowed down about {times} times to last {audio} (movements look "
+        SyncMode.REMAP: _(
+            "the video is slowed down about {times} times to last {audio} (movements look "
             "very slow)"
         ),
     }
+    words = {"video": video, "audio": audio, "rest": rest, "times": number(times)}
+    return {mode: text.format(**words) for mode, text in effects.items()}
 
 
 def provider_effects(
@@ -57,25 +61,31 @@ def provider_effects(
         if provider == "ausynclab" and (model == "nova" or options.use_v2):
             effects = mode_effects(video_s, audio_s)
             chosen = SyncMode(options.sync_mode)
-            lines.append(
-                f"**{label}**, with the sync mode chosen ({chosen.value}): {effects[chosen]}. "
-                f"AusyncLab charges for every second of the audio ({duration_words(audio_s)})."
+            line = _(
+                "**{label}**, with the sync mode chosen ({sync_mode}): {effect}. "
+                "AusyncLab charges for every second of the audio ({audio})."
+            ).format(
+                label=label,
+                sync_mode=chosen.value,
+                effect=effects[chosen],
+                audio=duration_words(audio_s),
             )
         elif provider == "ausynclab":
-            lines.append(
-                f"**{label}** from a registered video takes no sync mode, and AusyncLab's "
+            line = _(
+                "**{label}** from a registered video takes no sync mode, and AusyncLab's "
                 "document does not say what it does with a longer audio."
-            )
+            ).format(label=label)
         elif provider == "kling":
-            lines.append(
-                f"**{label}** keeps the video's length: it uses only the part of the audio that "
-                f"fits in the {video} video, which you choose with the face."
-            )
+            line = _(
+                "**{label}** keeps the video's length: it uses only the part of the audio that "
+                "fits in the {video} video, which you choose with the face."
+            ).format(label=label, video=video)
         else:
-            lines.append(
-                f"**{label}**: its document does not say what it does when the audio is longer "
+            line = _(
+                "**{label}**: its document does not say what it does when the audio is longer "
                 "than the video."
-            )
+            ).format(label=label)
+        lines.append(line)
     return lines
 
 
@@ -89,11 +99,12 @@ def render_length_warning(targets: list[Target], inputs: JobInputs, options: Job
     modes = "\n".join(
         f"  - {mode.value}: {words}" for mode, words in mode_effects(video_s, audio_s).items()
     )
-    text = (
-        f"The audio ({duration_words(audio_s)}) is much longer than the video "
-        f"({duration_words(video_s)}). Before you send, here is what will happen:\n\n"
-        + "\n".join(f"- {line}" for line in lines)
-    )
-    if any(p == "ausynclab" for p, _ in targets):
-        text += f"\n- AusyncLab's sync modes, for the video and audio you gave:\n{modes}"
+    opening = _(
+        "The audio ({audio}) is much longer than the video ({video}). Before you send, here is "
+        "what will happen:"
+    ).format(audio=duration_words(audio_s), video=duration_words(video_s))
+    text = opening + "\n\n" + "\n".join(f"- {line}" for line in lines)
+    if any(provider == "ausynclab" for provider, _model in targets):
+        listing = _("AusyncLab's sync modes, for the video and audio you gave:")
+        text += f"\n- {listing}\n{modes}"
     st.warning(text, icon=":material/timer:")

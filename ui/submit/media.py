@@ -18,6 +18,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from lipsync_core.errors import MediaValidationError
 from lipsync_core.flows.model import JobInputs
 from lipsync_core.flows.sources import uploads_dir
+from lipsync_core.i18n import N_, _, translate_stored
 from lipsync_core.uploads import keep_file, keep_upload
 from ui import keys
 from ui.fields import about
@@ -29,9 +30,12 @@ Kind = Literal["video", "audio"]
 KINDS: tuple[Kind, ...] = ("video", "audio")
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SAMPLE_FILES: dict[Kind, Path] = {"video": SAMPLES / "face.mp4", "audio": SAMPLES / "speech.wav"}
-FILE, LINK = "A file", "A link"
+FILE, LINK = N_("A file"), N_("A link")  # the radio's values; shown translated
 PLAYERS = {"video": st.video, "audio": st.audio}  # a player for each sample, to preview it
-LABELS: dict[Kind, str] = {"video": "Video of the speaker", "audio": "Audio to lip-sync"}
+LABELS: dict[Kind, str] = {"video": N_("Video of the speaker"), "audio": N_("Audio to lip-sync")}
+LINK_LABELS: dict[Kind, str] = {"video": N_("Link to the video"), "audio": N_("Link to the audio")}
+FILE_LABELS: dict[Kind, str] = {"video": N_("The video file"), "audio": N_("The audio file")}
+FILE_FIELDS: dict[Kind, str] = {"video": N_("Video file"), "audio": N_("Audio file")}
 PLACEHOLDERS: dict[Kind, str] = {
     "video": "https://example.com/speaker.mp4",
     "audio": "https://example.com/speech.wav",
@@ -81,21 +85,22 @@ def use_samples(runtime: Runtime) -> None:
 
 def media_input(kind: Kind, runtime: Runtime) -> MediaChoice:
     """The widgets of one input; returns what the form currently holds for it."""
-    mode = st.radio(LABELS[kind], [FILE, LINK], key=keys.SUBMIT_MODE[kind], horizontal=True)
+    mode = st.radio(
+        _(LABELS[kind]), [FILE, LINK], format_func=_, key=keys.SUBMIT_MODE[kind], horizontal=True
+    )
     if mode == LINK:
         url = st.text_input(
-            f"Link to the {kind}", key=keys.SUBMIT_URL[kind], placeholder=PLACEHOLDERS[kind]
+            _(LINK_LABELS[kind]), key=keys.SUBMIT_URL[kind], placeholder=PLACEHOLDERS[kind]
         )
         return MediaChoice(kind, url=url.strip() or None)
     upload = st.file_uploader(
-        f"The {kind} file", type=accepted_types(kind), key=keys.SUBMIT_UPLOAD[kind],
+        _(FILE_LABELS[kind]), type=accepted_types(kind), key=keys.SUBMIT_UPLOAD[kind],
         help=types_help(kind),
     )  # fmt: skip
     kept = _kept_upload(kind, upload, runtime)
     if kept is not None:
-        st.caption(
-            f"Using **{plain(kept.name)}**" + (" (sample)" if kept.upload_id is None else "")
-        )
+        using = _("Using **{name}** (sample)") if kept.upload_id is None else _("Using **{name}**")
+        st.caption(using.format(name=plain(kept.name)))
         if kept.upload_id is None:
             PLAYERS[kind](kept.path)
     return MediaChoice(kind, file=kept)
@@ -131,7 +136,7 @@ def _keep_new(kind: Kind, upload: UploadedFile, runtime: Runtime) -> LocalFile |
             return kept
     st.session_state[refused_key] = refused
     st.session_state.pop(keys.SUBMIT_FILE[kind], None)
-    st.error(about(f"{kind.capitalize()} file", refused[1]))
+    st.error(about(_(FILE_FIELDS[kind]), translate_stored(refused[1])))
     return None
 
 

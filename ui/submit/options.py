@@ -9,6 +9,7 @@ import streamlit as st
 
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.model import MODELS, JobOptions, JobState, map_provider_state
+from lipsync_core.i18n import N_, _, translate_stored
 from lipsync_core.providers.ausynclab import SYNC_MODE_DESCRIPTIONS, SyncMode
 from ui import keys
 from ui.labels import sync_mode_words, target_label
@@ -20,17 +21,21 @@ from ui.submit import kept
 Target = tuple[str, str]
 REGISTER, DIRECT, REGISTERED = "register", "direct", "registered"
 PRIME_ROUTES = {
-    REGISTER: "Register this video at AusyncLab first, then lip-sync it (the usual way for Prime)",
-    DIRECT: "Send the video straight away, without registering it (follows the length rule below)",
-    REGISTERED: "Use a video already registered at AusyncLab",
+    REGISTER: N_(
+        "Register this video at AusyncLab first, then lip-sync it (the usual way for Prime)"
+    ),
+    DIRECT: N_(
+        "Send the video straight away, without registering it (follows the length rule below)"
+    ),
+    REGISTERED: N_("Use a video already registered at AusyncLab"),
 }
-PRIME_ROUTE_HELP = (
+PRIME_ROUTE_HELP = N_(
     "AusyncLab Prime normally works on a video registered (uploaded and prepared) at AusyncLab "
     "beforehand; the dashboard registers it for you. It can also take the video directly "
     "(AusyncLab's generate-lipsync-v2 request), which then follows the length rule below."
 )
-SYNC_MODE_LABEL = "When the video and the audio differ in length"
-SYNC_MODE_HELP = (
+SYNC_MODE_LABEL = N_("When the video and the audio differ in length")
+SYNC_MODE_HELP = N_(
     "AusyncLab calls this the sync mode: it decides how the video is stretched, repeated or "
     "cut to last as long as the audio. Each choice shows AusyncLab's own name for it first."
 )
@@ -74,20 +79,20 @@ def ausynclab_options(chosen: list[Target], runtime: Runtime) -> AusyncLabChoice
     route = REGISTER
     if "prime" in models:
         route = st.radio(
-            "AusyncLab Prime's video",
+            _("AusyncLab Prime's video"),
             list(PRIME_ROUTES),
-            format_func=PRIME_ROUTES.__getitem__,
+            format_func=lambda route: _(PRIME_ROUTES[route]),
             key=keys.SUBMIT_PRIME_ROUTE,
-            help=PRIME_ROUTE_HELP,
+            help=_(PRIME_ROUTE_HELP),
         )
     sync_mode: str = SyncMode.LOOP.value
     if "nova" in models or route == DIRECT:
         sync_mode = st.selectbox(
-            SYNC_MODE_LABEL,
+            _(SYNC_MODE_LABEL),
             [mode.value for mode in SYNC_MODE_DESCRIPTIONS],
             format_func=sync_mode_words,
             key=keys.SUBMIT_SYNC_MODE,
-            help=SYNC_MODE_HELP,
+            help=_(SYNC_MODE_HELP),
         )
     options = JobOptions(sync_mode=sync_mode, use_v2=route == DIRECT)
     if route != REGISTERED:
@@ -99,33 +104,43 @@ def _registered_choice(options: JobOptions, runtime: Runtime) -> AusyncLabChoice
     try:
         videos = registered_videos(runtime)
     except LipsyncError as exc:
-        st.error(plain(exc))
-        return AusyncLabChoice(options, missing="The registered videos could not be listed.")
+        st.error(plain(translate_stored(str(exc))))
+        return AusyncLabChoice(options, missing=_("The registered videos could not be listed."))
     if not videos:
-        st.info("No video is registered at AusyncLab yet and ready to use.")
-        return AusyncLabChoice(options, missing="Choose a registered video, or register this one.")
+        st.info(_("No video is registered at AusyncLab yet and ready to use."))
+        return AusyncLabChoice(
+            options, missing=_("Choose a registered video, or register this one.")
+        )
     video_id = st.selectbox(
-        "Registered video", list(videos), format_func=videos.__getitem__,
+        _("Registered video"), list(videos), format_func=lambda video: video_words(video, videos),
         key=keys.SUBMIT_REGISTERED_VIDEO,
     )  # fmt: skip
     return AusyncLabChoice(options, registered_video_id=video_id)
 
 
-def registered_videos(runtime: Runtime) -> dict[int, str]:
+def video_words(video_id: int, videos: dict[int, str | None]) -> str:
+    """A registered video as the list shows it: ``face.mp4 (id 12)``."""
+    name = videos[video_id] or _("Unnamed")
+    return _("{name} (id {video_id})").format(name=name, video_id=video_id)
+
+
+def registered_videos(runtime: Runtime) -> dict[int, str | None]:
     """AusyncLab's registered videos that are ready (COMPLETED), id → name; cached briefly."""
     urls = runtime.sandbox_urls
     where = (urls or {}).get("ausynclab") or runtime.settings.providers["ausynclab"].base_url
-    return _registered_videos(where, runtime)
+    with st.spinner(_("Listing AusyncLab's registered videos…")):
+        return _registered_videos(where, runtime)
 
 
-@st.cache_data(ttl=REGISTERED_TTL, show_spinner="Listing AusyncLab's registered videos…")
-def _registered_videos(where: str, _runtime: Runtime) -> dict[int, str]:
-    """The list at ``where`` (the cache's key: the AusyncLab address this runtime talks to)."""
+@st.cache_data(ttl=REGISTERED_TTL, show_spinner=False)
+def _registered_videos(where: str, _runtime: Runtime) -> dict[int, str | None]:
+    """The list at ``where`` (the cache's key: the AusyncLab address this runtime talks to);
+    names only, so the cache holds no words of one reader's language."""
     client = _runtime.client("ausynclab")
     if client is None:
         return {}
     return {
-        video.id: f"{video.name or 'Unnamed'} (id {video.id})"
+        video.id: video.name or None
         for video in client.list_registered_videos()
         if map_provider_state("ausynclab", video.state.value) is JobState.SUCCEEDED
     }

@@ -17,6 +17,8 @@ from lipsync_core.config import Connection
 from lipsync_core.errors import Finding, LipsyncError, Severity
 from lipsync_core.flows.model import JobInputs
 from lipsync_core.flows.sources import media_url
+from lipsync_core.formats import number, percent
+from lipsync_core.i18n import DEFAULT_LANGUAGE, N_, _, translate_stored, use_language
 from lipsync_core.media import faces, limits
 from ui.fields import about, field_name
 from ui.labels import target_label
@@ -26,6 +28,10 @@ from ui.submit.media import MediaChoice, job_inputs
 from ui.submit.options import Target
 
 PROBE_TTL = 300
+GIVE: dict[str, str] = {
+    "video": N_("Give the video: a file from this computer or a link."),
+    "audio": N_("Give the audio: a file from this computer or a link."),
+}
 
 
 @dataclass(frozen=True)
@@ -56,18 +62,22 @@ class TargetCheck:
 
 @st.cache_data(ttl=PROBE_TTL, show_spinner=False, max_entries=64)
 def probe(source: str, allowed_hosts: tuple[str, ...]) -> Probe:
-    """``media.probe``, cached; a file that cannot be read is a sentence, cached too."""
+    """``media.probe``, cached; a file that cannot be read is a sentence, cached too (in English,
+    shared by every reader, each reading it in their language)."""
     try:
-        return Probe(info=media.probe(source, allowed_hosts=allowed_hosts))
+        with use_language(DEFAULT_LANGUAGE):
+            return Probe(info=media.probe(source, allowed_hosts=allowed_hosts))
     except LipsyncError as exc:
         return Probe(error=str(exc))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def face_check(path: str) -> FaceCheck:
-    """``faces.preflight_faces`` on a kept file (its name is its content's hash: cache forever)."""
+    """``faces.preflight_faces`` on a kept file (its name is its content's hash: cache forever);
+    its sentences in English, shared by every reader."""
     try:
-        return FaceCheck(result=faces.preflight_faces(path))
+        with use_language(DEFAULT_LANGUAGE):
+            return FaceCheck(result=faces.preflight_faces(path))
     except LipsyncError as exc:
         return FaceCheck(error=str(exc))
 
@@ -141,9 +151,10 @@ def _input_findings(
     if not needed:
         return []
     if probed is None:
-        return [Finding(f"Give the {kind}: a file from this computer or a link.", rule="input")]
+        return [Finding(_(GIVE[kind]), rule="input")]
     if probed.error:
-        return [Finding(about(field_name(kind, inputs), probed.error), rule=f"{kind}.probe")]
+        sentence = translate_stored(probed.error)
+        return [Finding(about(field_name(kind, inputs), sentence), rule=f"{kind}.probe")]
     return []
 
 
@@ -159,7 +170,8 @@ def _address_findings(
         try:
             media_url(inputs, kind, provider=provider, sandbox=sandbox, settings=runtime.settings)
         except LipsyncError as exc:
-            found.append(Finding(about(field_name(kind, inputs), str(exc)), rule=f"{kind}.address"))
+            sentence = translate_stored(str(exc))
+            found.append(Finding(about(field_name(kind, inputs), sentence), rule=f"{kind}.address"))
     return found
 
 
@@ -170,14 +182,15 @@ def render_checks(checks: list[TargetCheck]) -> None:
         with column, st.container(border=True):
             label = target_label(*check.target)
             if check.blocked:
-                st.markdown(f"**✗ {label}**: cannot be sent as it is")
+                st.markdown(_("**✗ {label}**: cannot be sent as it is").format(label=label))
             else:
-                st.markdown(f"**✓ {label}**: fits")
+                st.markdown(_("**✓ {label}**: fits").format(label=label))
             for finding in check.findings:
+                message = plain(translate_stored(finding.message))
                 if finding.severity is Severity.BLOCKING:
-                    st.error(plain(finding.message), icon=":material/block:")
+                    st.error(message, icon=":material/block:")
                 else:
-                    st.caption(f"⚠️ {plain(finding.message)}")
+                    st.caption(f"⚠️ {message}")
 
 
 def render_face_check(video: MediaChoice, probed: Probe | None) -> None:
@@ -185,20 +198,31 @@ def render_face_check(video: MediaChoice, probed: Probe | None) -> None:
     if probed is None or probed.info is None or not probed.info.has_video:
         return
     if video.file is None:
-        st.caption("The face check runs on files from this computer; a link is not checked.")
+        st.caption(_("The face check runs on files from this computer; a link is not checked."))
         return
-    with st.spinner("Looking for faces…"):
+    with st.spinner(_("Looking for faces…")):
         checked = face_check(video.file.path)
     if checked.error:
-        st.error(plain(about("Video file", _own_name(checked.error, video))))
+        sentence = translate_stored(_own_name(checked.error, video))
+        st.error(plain(about(_("Video file"), sentence)))
         return
     result = checked.result
     assert result is not None
     for finding in result.findings:
-        st.warning(plain(finding.message))
+        st.warning(plain(translate_stored(finding.message)))
     if result.tracks:
-        spans = ", ".join(f"{t.start_ms / 1000:.1f}–{t.end_ms / 1000:.1f} s" for t in result.tracks)
+        span = _("{start}–{end} s")
+        spans = ", ".join(
+            span.format(start=number(t.start_ms / 1000, 1), end=number(t.end_ms / 1000, 1))
+            for t in result.tracks
+        )
         st.markdown(
-            f"**Face check ✓**: {len(result.tracks)} face(s) visible ({spans}); the largest is "
-            f"{result.largest_face_ratio:.0%} of the picture's height."
+            _(
+                "**Face check ✓**: {count} face(s) visible ({spans}); the largest is {share} of "
+                "the picture's height."
+            ).format(
+                count=number(len(result.tracks)),
+                spans=spans,
+                share=percent(result.largest_face_ratio),
+            )
         )

@@ -18,6 +18,7 @@ import streamlit as st
 
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.model import MODELS, Job, JobInputs, JobOptions, JobState
+from lipsync_core.i18n import _, translate_stored
 from lipsync_core.pricing import TwinSyncPrice
 from lipsync_core.submission import intent_key
 from ui import keys, spend
@@ -59,7 +60,13 @@ def new_nonce() -> None:
 
 def send_label(submission: Submission) -> str:
     names = [target_label(*target) for target in submission.targets]
-    return f"Send to {and_list(names)}" if names else "Send"
+    return _("Send to {providers}").format(providers=and_list(names)) if names else _("Send")
+
+
+def send_question(submission: Submission) -> str:
+    """The cost dialog's title: ``Send to Kling and TwinSync?``."""
+    names = [target_label(*target) for target in submission.targets]
+    return _("Send to {providers}?").format(providers=and_list(names)) if names else _("Send?")
 
 
 def send(runtime: Runtime, submission: Submission) -> None:
@@ -67,7 +74,7 @@ def send(runtime: Runtime, submission: Submission) -> None:
     what was sent; a refusal is shown in words."""
     key = submission.key
     try:
-        with st.spinner("Sending…"):
+        with st.spinner(_("Sending…")):
             if len(submission.targets) == 1:
                 ((provider, model),) = submission.targets
                 jobs = [
@@ -84,7 +91,7 @@ def send(runtime: Runtime, submission: Submission) -> None:
                     twinsync_price=submission.twinsync_price, actor=actor(),
                 )  # fmt: skip
     except LipsyncError as exc:
-        st.error(plain(exc))
+        st.error(plain(translate_stored(str(exc))))
         return
     runtime.refresher.wake()
     st.session_state[keys.SUBMIT_SENT] = (key, [job.id for job in jobs])
@@ -108,7 +115,7 @@ def render_send(
             spend.ask(submission.key)
         else:
             send(runtime, submission)
-    if spend.confirmation(submission.key, cost.spend, f"{send_label(submission)}?"):
+    if spend.confirmation(submission.key, cost.spend, send_question(submission)):
         send(runtime, submission)
 
 
@@ -133,12 +140,12 @@ def render_sent(jobs: list[Job]) -> None:
     for job in jobs:
         label = target_label(job.provider, job.model)
         if job.state is JobState.FAILED and job.error:
-            st.error(f"{label}: {plain(job.error)}")
+            st.error(f"{label}: {plain(translate_stored(job.error))}")
         elif job.note:
-            st.info(f"{label}: {plain(job.note)}")
+            st.info(f"{label}: {plain(translate_stored(job.note))}")
     links_to(jobs)
     st.button(
-        "Send the same again as new jobs", key=keys.SUBMIT_AGAIN, on_click=send_again,
-        help="Sends the same media to the same providers once more: new jobs, a new "
-        "comparison (clicking Send on an unchanged form does not make new jobs; this does).",
+        _("Send the same again as new jobs"), key=keys.SUBMIT_AGAIN, on_click=send_again,
+        help=_("Sends the same media to the same providers once more: new jobs, a new "
+        "comparison (clicking Send on an unchanged form does not make new jobs; this does)."),
     )  # fmt: skip
