@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from lipsync_core.flows.model import JobState
+from lipsync_core.i18n import _, ngettext
 from lipsync_core.schema import jobs
 from lipsync_core.store import JobStore
 
@@ -25,7 +26,8 @@ SIMILAR = (0.5, 2.0)
 
 @dataclass(frozen=True)
 class Expectation:
-    """``seconds`` a job usually takes, and what that figure rests on (in words)."""
+    """``seconds`` a job usually takes, and what that figure rests on (in words, in the current
+    language: "the median of 3 earlier jobs …", shown after "from")."""
 
     seconds: float
     basis: str
@@ -43,12 +45,14 @@ def expected(
     """The expected turnaround of a job like this one, or ``None`` when nothing tells."""
     times = _similar_turnarounds(store, provider, model, audio_seconds, sandbox)
     if len(times) >= MIN_JOBS:
-        return Expectation(
-            statistics.median(times),
-            f"the median of {len(times)} earlier jobs here with audio of a similar length",
-        )
+        basis = ngettext(
+            "the median of {count} earlier job here with audio of a similar length",
+            "the median of {count} earlier jobs here with audio of a similar length",
+            len(times),
+        ).format(count=len(times))
+        return Expectation(statistics.median(times), basis)
     if sandbox and sandbox_job_seconds is not None:
-        return Expectation(sandbox_job_seconds, "the sandbox's set job time")
+        return Expectation(sandbox_job_seconds, _("the sandbox's set job time"))
     return None
 
 

@@ -21,12 +21,16 @@ import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
+from babel.numbers import format_decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from lipsync_core.errors import LipsyncError, provider_display_name
 from lipsync_core.flows.model import Cost, CostUnit, Job
+from lipsync_core.formats import locale, money
+from lipsync_core.i18n import DEFAULT_LANGUAGE, N_, _, current_language, use_language
 from lipsync_core.media.limits import DEFAULT_MODELS
 
 logger = logging.getLogger(__name__)
@@ -104,14 +108,15 @@ class ConversionRates(BaseModel):
 
 
 # Where each default rate comes from, one sentence per rate a person can set: the fields of
-# ConversionRates, and estimate()'s twinsync_price_per_second. Shown next to the rates.
+# ConversionRates, and estimate()'s twinsync_price_per_second. Shown next to the rates, through
+# _() (marked for the catalogue here).
 RATE_SOURCES: dict[str, str] = {
-    "ptc": "302.ai sells 1 PTC for 1 USD (assumption: its document gives prices in PTC only).",
-    "ausynclab_credit": (
+    "ptc": N_("302.ai sells 1 PTC for 1 USD (assumption: its document gives prices in PTC only)."),
+    "ausynclab_credit": N_(
         "AusyncLab publishes no price per credit (its document gives credits per second "
         "only): enter what a credit costs on your plan."
     ),
-    "twinsync_price_per_second": (
+    "twinsync_price_per_second": N_(
         "TwinSync publishes no prices: enter the price per second you were quoted."
     ),
 }
@@ -175,38 +180,46 @@ def estimate(
 def _per_second(price: Price, audio_seconds: float) -> CostEstimate:
     billed = billed_seconds(audio_seconds)
     rate = price.per_second or 0.0
-    rounded = (
-        "" if billed == round(audio_seconds, 3) else f" (rounded up from {_num(audio_seconds)} s)"
-    )
     amount = rate * billed
-    explanation = (
-        f"{_num(rate)} {price.unit} × {billed} s of audio{rounded} = {_num(amount)} {price.unit}"
+    if billed == round(audio_seconds, 3):
+        text = _("{rate} {unit} × {billed} s of audio = {amount} {unit}")
+    else:
+        text = _(
+            "{rate} {unit} × {billed} s of audio (rounded up from {seconds} s) = {amount} {unit}"
+        )
+    explanation = text.format(
+        rate=_num(rate),
+        unit=price.unit,
+        billed=localized(str(billed)),
+        seconds=_num(audio_seconds),
+        amount=_num(amount),
     )
     return CostEstimate(price.provider, price.model, amount, price.unit, explanation)
 
 
 def _kling(price: Price) -> CostEstimate:
     amount = round(KLING_IDENTIFY_FACE_PTC + KLING_LIP_SYNC_PTC, 6)
-    explanation = (
-        f"{_num(KLING_IDENTIFY_FACE_PTC)} PTC to find the faces + {_num(KLING_LIP_SYNC_PTC)} PTC "
-        f"for the lip-sync task = {_num(amount)} PTC, whatever the audio length"
+    explanation = _(
+        "{faces} PTC to find the faces + {task} PTC for the lip-sync task = {amount} PTC, "
+        "whatever the audio length"
+    ).format(
+        faces=_num(KLING_IDENTIFY_FACE_PTC), task=_num(KLING_LIP_SYNC_PTC), amount=_num(amount)
     )
     return CostEstimate(price.provider, price.model, amount, "PTC", explanation)
 
 
 def _twinsync(price: Price, audio_seconds: float, per_second: float | None) -> CostEstimate:
     if per_second is None:
-        explanation = (
+        explanation = _(
             "TwinSync publishes no prices; set your price per second of audio to include it"
         )
         return CostEstimate(price.provider, price.model, None, "unknown", explanation)
     if not math.isfinite(per_second) or per_second < 0:
         raise ValueError(f"twinsync_price_per_second must be 0 or more, not {per_second!r}")
     amount = per_second * audio_seconds
-    explanation = (
-        f"{_num(per_second)} per second of audio (the price you set) × "
-        f"{_num(audio_seconds)} s = {_num(amount)}"
-    )
+    explanation = _(
+        "{price} per second of audio (the price you set) × {seconds} s = {amount}"
+    ).format(price=_num(per_second), seconds=_num(audio_seconds), amount=_num(amount))
     return CostEstimate(price.provider, price.model, amount, "currency", explanation)
 
 
@@ -250,15 +263,23 @@ def _total_words(
     """The total in plain words; what could not be converted is named, never counted as zero."""
     reasons = "; ".join(f"{_name(e)} ({_why_unknown(e, rates)})" for e in unknown)
     if not counted and unknown:
-        return f"Nothing could be converted to {rates.currency} yet: {reasons}"
-    words = f"{rates.currency} {_num(amount)} for {_names(counted) or 'nothing'}"
-    return f"{words}; not counted: {reasons}" if unknown else words
+        return _("Nothing could be converted to {currency} yet: {reasons}").format(
+            currency=rates.currency, reasons=reasons
+        )
+    words = _("{amount} for {targets}").format(
+        amount=_money(amount, rates.currency), targets=_names(counted) or _("nothing")
+    )
+    if not unknown:
+        return words
+    return _("{total}; not counted: {reasons}").format(total=words, reasons=reasons)
 
 
 def _why_unknown(estimate: CostEstimate, rates: ConversionRates) -> str:
     if estimate.amount is None:
-        return "no published price"
-    return f"no {rates.currency} price set for a {estimate.unit.removesuffix('s')}"
+        return _("no published price")
+    return _("no {currency} price set for a {unit}").format(
+        currency=rates.currency, unit=estimate.unit.removesuffix("s")
+    )
 
 
 def _name(estimate: CostEstimate) -> str:
@@ -273,9 +294,31 @@ def _names(estimates: list[CostEstimate]) -> str:
 
 
 def _num(value: float) -> str:
-    """``40000`` → ``40,000``, ``0.0770`` → ``0.077``: thousands separated, no trailing zeros."""
+    """``40000`` → ``40,000``, ``0.0770`` → ``0.077``: thousands separated, no trailing zeros
+    (the current language's separators)."""
     text = f"{value:,.6f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return localized("0" if text in ("-0", "") else text)
+
+
+def _money(amount: float, currency: str) -> str:
+    """``amount`` of ``currency`` with the decimals :func:`_num` shows (``USD 0.077``)."""
+    decimals = _num_english(amount).partition(".")[2]
+    return money(round(amount, len(decimals)), currency, len(decimals))
+
+
+def _num_english(value: float) -> str:
+    with use_language(DEFAULT_LANGUAGE):
+        return _num(value)
+
+
+def localized(text: str) -> str:
+    """A number written in English (``40,000``, ``0.077``, ``-2``) with the current language's
+    separators, keeping its decimals; English as it is."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return text
+    decimals = text.partition(".")[2]
+    pattern = "#,##0" + ("." + "0" * len(decimals) if decimals else "")
+    return format_decimal(Decimal(text.replace(",", "")), format=pattern, locale=locale())
 
 
 # Every unit an estimate can come in (:data:`Unit`) as the unit of a job's cost.
@@ -322,9 +365,11 @@ def estimate_cost(
     if audio_seconds is None:
         return None
     try:
-        found = estimate(
-            provider, model, audio_seconds, twinsync_price_per_second=twinsync_price_per_second
-        )
+        # The explanation is kept with the job: in English (shown with translate_stored).
+        with use_language(DEFAULT_LANGUAGE):
+            found = estimate(
+                provider, model, audio_seconds, twinsync_price_per_second=twinsync_price_per_second
+            )
     except (LipsyncError, ValueError, KeyError) as exc:
         logger.info("no estimate for %s/%s: %s", provider, model, exc)
         return None

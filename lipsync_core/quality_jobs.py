@@ -36,6 +36,7 @@ from lipsync_core.flows.model import (
     JobState,
     QualityState,
 )
+from lipsync_core.i18n import N_, _, kept_in_english
 from lipsync_core.quality import SyncReport, measure_sync
 from lipsync_core.ranking import Target
 from lipsync_core.schema import jobs
@@ -47,14 +48,16 @@ logger = logging.getLogger(__name__)
 # the lease leaves room for a machine many times slower before another process takes it over.
 MEASURE_LEASE_SECONDS = 30 * 60.0
 MAX_ATTEMPTS = 3
-MISSING = (
+# The reasons kept with a job (in English; shown with translate_stored).
+MISSING = N_(
     "The copy of this result on this computer is missing, so its lip sync could not be measured."
 )
-GIVEN_UP = (
-    f"Measuring this result stopped the app {MAX_ATTEMPTS} times, so it is no longer tried "
-    "by itself; you can ask for it to be measured again."
+GIVEN_UP_TEMPLATE = N_(
+    "Measuring this result stopped the app {attempts} times, so it is no longer tried by itself; "
+    "you can ask for it to be measured again."
 )
-BROKEN = (
+GIVEN_UP = GIVEN_UP_TEMPLATE.format(attempts=MAX_ATTEMPTS)
+BROKEN = N_(
     "Measuring this result failed because of an error in the app ({name}); you can ask for it "
     "to be measured again."
 )
@@ -101,10 +104,11 @@ class QualityJobs:
         self.clock = clock
         self.lease = lease
 
+    @kept_in_english
     def measure_pending(self, limit: int = 1) -> int:
         """Measure up to ``limit`` due results, one at a time; how many were settled."""
         settled = 0
-        for _ in range(limit):
+        for _round in range(limit):
             claimed = self.store.claim_quality(self.clock(), self.owner, lease=self.lease, limit=1)
             if not claimed:
                 break
@@ -116,9 +120,9 @@ class QualityJobs:
 
     def request(self, job_id: str) -> Job:
         """Measure a job's result again (soon, in the background); the job as saved."""
-        job, _ = self.store.change(job_id, requested)
+        job, _changed = self.store.change(job_id, requested)
         if job is None:
-            raise QualityRequestError("This job is no longer in the history.")
+            raise QualityRequestError(_("This job is no longer in the history."))
         return job
 
     def _measure(self, job_id: str) -> int:
@@ -126,7 +130,8 @@ class QualityJobs:
         if job is None or not started or job.quality is None:
             return 0
         if job.quality.attempts > MAX_ATTEMPTS:
-            report = SyncReport(None, None, False, reason=GIVEN_UP)
+            given_up = _(GIVEN_UP_TEMPLATE).format(attempts=MAX_ATTEMPTS)
+            report = SyncReport(None, None, False, reason=given_up)
             return int(self.store.change(job_id, recorded, report, None, self.clock())[1])
         began = time.monotonic()
         report = measure(job)
@@ -162,8 +167,10 @@ def _figures(measures: list[tuple[bool, float | None, float | None]]) -> Measure
     )
 
 
+@kept_in_english
 def measure(job: Job) -> SyncReport:
-    """The lip-sync report of a job's local result; never raises (the report says why not)."""
+    """The lip-sync report of a job's local result; never raises (the report says why not, in
+    English: it is kept with the job)."""
     found = what_to_measure(job)
     if isinstance(found, str):
         return SyncReport(None, None, False, reason=found)
@@ -173,14 +180,15 @@ def measure(job: Job) -> SyncReport:
         # measure_sync reports every unreadable file itself: this is a bug, logged in full, and
         # the card says the result can be measured again once it is fixed.
         logger.exception("measuring the result of job %s failed", job.id)
-        return SyncReport(None, None, False, reason=BROKEN.format(name=type(exc).__name__))
+        broken = _(BROKEN).format(name=type(exc).__name__)
+        return SyncReport(None, None, False, reason=broken)
 
 
 def what_to_measure(job: Job) -> Measured | str:
     """The files to measure a job's result with, or the sentence why it cannot be."""
     video = _local(job.output_path)
     if video is None:
-        return MISSING
+        return _(MISSING)
     audio = None
     if job.provider != "kling" and not has_sound(video):
         audio = _local(job.inputs.audio_path)
@@ -232,7 +240,7 @@ def requested(job: Job) -> bool:
     """Measure the result again; raises when there is no result on this computer."""
     if job.state is not JobState.SUCCEEDED or job.download_state is not DownloadState.DONE:
         raise QualityRequestError(
-            "Only a result copied to this computer can be measured; this one is not."
+            _("Only a result copied to this computer can be measured; this one is not.")
         )
     waiting = job.quality is None or job.quality.attempts == 0
     if job.quality_state is QualityState.PENDING and waiting:

@@ -28,6 +28,7 @@ from typing import NamedTuple
 import numpy as np
 
 from lipsync_core.flows.model import target_display_name
+from lipsync_core.i18n import _
 
 PRIOR_GAMES = 1.0
 CENTRE = 1000.0
@@ -55,6 +56,13 @@ class Target(NamedTuple):
 
     @property
     def label(self) -> str:
+        """The name shown, in the current language ("Prime (sandbox)")."""
+        name = target_display_name(self.provider, self.model)
+        return _("{name} (sandbox)").format(name=name) if self.sandbox else name
+
+    @property
+    def order(self) -> str:
+        """The English label, to sort by whatever the reader's language."""
         name = target_display_name(self.provider, self.model)
         return f"{name} (sandbox)" if self.sandbox else name
 
@@ -109,7 +117,7 @@ def rank(contests: Sequence[Contest]) -> list[Rated]:
         )
         for n, target in enumerate(targets)
     ]  # fmt: skip
-    return sorted(rated, key=lambda r: (-r.rating, r.target.label))
+    return sorted(rated, key=lambda r: (-r.rating, r.target.order))
 
 
 def _left_score(winner: Winner) -> float:
@@ -122,7 +130,7 @@ def fit(wins: np.ndarray) -> np.ndarray:
     games = wins + wins.T
     won = wins.sum(axis=1) + PRIOR_GAMES / 2
     strength = np.ones(len(wins))
-    for _ in range(MAX_ITERATIONS):
+    for _iteration in range(MAX_ITERATIONS):
         spent = (games / (strength[:, None] + strength[None, :])).sum(axis=1)
         updated = won / (spent + PRIOR_GAMES / (strength + 1.0))
         if np.max(np.abs(np.log(updated / strength))) < TOLERANCE:

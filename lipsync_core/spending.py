@@ -14,11 +14,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from lipsync_core.flows.model import MODELS, target_display_name
-from lipsync_core.pricing import ConversionRates, CostEstimate, Total, estimate, estimate_total
+from lipsync_core.formats import money as money_of
+from lipsync_core.formats import number
+from lipsync_core.i18n import N_, _
+from lipsync_core.pricing import (
+    ConversionRates,
+    CostEstimate,
+    Total,
+    estimate,
+    estimate_total,
+    localized,
+)
 
 DEFAULT_LIMIT = 5.0
 DEFAULT_CREDIT_LIMIT = 10_000.0
-UNMEASURED = "The audio's length could not be measured, so the cost is not known."
+UNMEASURED = N_("The audio's length could not be measured, so the cost is not known.")
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,7 @@ def check_spend(
     """The cost of sending one job per target for this audio, and the reasons to ask first."""
     limits = limits or SpendLimits()
     if audio_seconds is None:
-        return Spend([], None, "an unknown amount", [UNMEASURED])
+        return Spend([], None, _("an unknown amount"), [_(UNMEASURED)])
     estimates = [
         estimate(provider, model, audio_seconds, twinsync_price_per_second=twinsync_per_second)
         for provider, model in targets
@@ -69,34 +79,43 @@ def reasons(estimates: Sequence[CostEstimate], total: Total, limits: SpendLimits
     found = []
     if total.amount > limits.currency_limit:
         found.append(
-            f"The total, {total.currency} {total.amount:,.2f}, is above the team's limit of "
-            f"{total.currency} {limits.currency_limit:,.2f}."
+            _("The total, {total}, is above the team's limit of {limit}.").format(
+                total=money_of(round(total.amount, 2), total.currency),
+                limit=money_of(round(limits.currency_limit, 2), total.currency),
+            )
         )
     credits = sum(e.amount or 0.0 for e in estimates if e.unit == "credits")
     if credits > limits.credit_limit:
         found.append(
-            f"It uses {credits:,.0f} AusyncLab credits, above the team's limit of "
-            f"{limits.credit_limit:,.0f} credits."
+            _(
+                "It uses {credits} AusyncLab credits, above the team's limit of {limit} credits."
+            ).format(credits=number(round(credits)), limit=number(round(limits.credit_limit)))
         )
     return found
 
 
 def money(value: float) -> str:
-    """``0.077`` → ``0.077``, ``12.5`` → ``12.50``: at least cents, at most four decimals."""
+    """``0.077`` → ``0.077``, ``12.5`` → ``12.50``: at least cents, at most four decimals (the
+    current language's separators)."""
     text = f"{value:,.4f}".rstrip("0")
     decimals = len(text.split(".")[1]) if "." in text else 0
-    return f"{value:,.{max(2, decimals)}f}"
+    return localized(f"{value:,.{max(2, decimals)}f}")
 
 
 def unit_words(item: CostEstimate) -> str:
     """An estimate in its provider's own unit: ``250 credits``, ``0.077 PTC``, ``1.25``."""
     if item.amount is None:
-        return "not published"
-    if item.unit == "credits":
-        return f"{item.amount:,.0f} credits"
-    if item.unit == "PTC":
-        return f"{item.amount:g} PTC"
-    return money(item.amount)
+        return _("not published")
+    return (
+        _in_unit(item.amount, item.unit) if item.unit in ("credits", "PTC") else money(item.amount)
+    )
+
+
+def _in_unit(amount: float, unit: str) -> str:
+    """``250 credits``, ``0.077 PTC``: the providers' own units, never translated."""
+    if unit == "credits":
+        return f"{localized(f'{amount:,.0f}')} credits"
+    return f"{localized(f'{amount:g}')} PTC"
 
 
 def own_units(estimates: Iterable[CostEstimate]) -> str:
@@ -105,23 +124,29 @@ def own_units(estimates: Iterable[CostEstimate]) -> str:
     for item in estimates:
         if item.amount is not None and item.unit in ("credits", "PTC"):
             sums[item.unit] = sums.get(item.unit, 0.0) + item.amount
-    return " + ".join(
-        f"{amount:,.0f} credits" if unit == "credits" else f"{amount:g} PTC"
-        for unit, amount in sums.items()
-    )
+    return " + ".join(_in_unit(amount, unit) for unit, amount in sums.items())
 
 
 def total_words(estimates: Sequence[CostEstimate], total: Total) -> str:
     """The total as a confirmation says it, e.g. ``250 credits + 0.077 PTC (USD 0.077 counted)``."""
     missing = not_counted(total)
     if not total.counted:
-        converted = f"its price in {total.currency} is not known"
+        converted = _("its price in {currency} is not known").format(currency=total.currency)
     else:
-        converted = f"{total.currency} {money(total.amount)}"
+        converted = _money(total.amount, total.currency)
         if missing:
-            converted += f", without {', '.join(missing)}"
+            converted = _("{amount}, without {targets}").format(
+                amount=converted, targets=", ".join(missing)
+            )
     own = own_units(estimates)
     return f"{own} ({converted})" if own else converted
+
+
+def _money(value: float, currency: str) -> str:
+    """``USD 0.077``, ``USD 12.50``: :func:`money`'s decimals, the language's own order."""
+    text = f"{value:,.4f}".rstrip("0")
+    decimals = max(2, len(text.split(".")[1]) if "." in text else 0)
+    return money_of(round(value, decimals), currency, decimals)
 
 
 def not_counted(total: Total) -> list[str]:

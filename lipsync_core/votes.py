@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from lipsync_core.errors import LipsyncError
 from lipsync_core.flows.model import JobState, utc_now
+from lipsync_core.i18n import _
 from lipsync_core.ranking import Contest, Target, Winner
 from lipsync_core.schema import jobs, naive, votes
 from lipsync_core.store import JobStore
@@ -133,7 +134,7 @@ class VoteStore:
 
     def _check(self, connection: sa.Connection, vote: Vote) -> None:
         if vote.left_job_id == vote.right_job_id:
-            raise VoteError("A result cannot be compared with itself.")
+            raise VoteError(_("A result cannot be compared with itself."))
         found = connection.execute(
             sa.select(jobs.c.id).where(
                 jobs.c.id.in_([vote.left_job_id, vote.right_job_id]),
@@ -143,8 +144,10 @@ class VoteStore:
         ).all()
         if len(found) != 2:
             raise VoteError(
-                "This vote was not counted: its two results are no longer finished results of "
-                "the same comparison in the history."
+                _(
+                    "This vote was not counted: its two results are no longer finished results "
+                    "of the same comparison in the history."
+                )
             )
 
 

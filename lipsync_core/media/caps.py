@@ -14,9 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lipsync_core.errors import MediaValidationError
+from lipsync_core.formats import duration, number
+from lipsync_core.i18n import DEFAULT_LANGUAGE, N_, _, current_language
 from lipsync_core.media.limits import LIMITS, ModelLimits
 
 MIB = 1024 * 1024
+# What callers call the media they check (``name`` of :func:`ensure_decodable`), in the catalogue.
+NAMES = (N_("The video"), N_("The audio"))
 
 
 @dataclass(frozen=True)
@@ -66,30 +70,48 @@ def ensure_decodable(
     caps: DecodeCaps = DECODE_CAPS,
 ) -> None:
     """Refuse, in plain words, media larger than any provider takes (``name``: what to call it,
-    as a sentence starts: "The video"). Figures not known are not judged."""
-    too_big = f"{name} is larger than any lip-sync provider accepts"
+    as a sentence starts: "The video", one of :data:`NAMES`). Figures not known are not
+    judged."""
+    name = _(name)
     if (
         width
         and height
         and (max(width, height) > caps.max_side or width * height > caps.max_pixels)
     ):
+        text = _(
+            "{name} is larger than any lip-sync provider accepts: its picture is "
+            "{width}×{height} px (at most {side} px a side and {pixels} million pixels are read)."
+        )
+        pixels = number(round(caps.max_pixels / 1e6, 1), 1)
         raise MediaValidationError(
-            f"{too_big}: its picture is {width}×{height} px (at most {caps.max_side} px a "
-            f"side and {caps.max_pixels / 1e6:.1f} million pixels are read)."
+            text.format(name=name, width=width, height=height, side=caps.max_side, pixels=pixels)
         )
     if seconds is not None and seconds > caps.max_seconds:
+        text = _(
+            "{name} is larger than any lip-sync provider accepts: it lasts {length} (at most "
+            "{most} are read)."
+        )
         raise MediaValidationError(
-            f"{too_big}: it lasts {_minutes(seconds)} (at most {_minutes(caps.max_seconds)} "
-            "are read)."
+            text.format(name=name, length=_minutes(seconds), most=_minutes(caps.max_seconds))
         )
     if size_bytes is not None and size_bytes > caps.max_bytes:
+        text = _(
+            "{name} is larger than any lip-sync provider accepts: it is {size} MB (at most "
+            "{most} MB are read)."
+        )
         raise MediaValidationError(
-            f"{too_big}: it is {size_bytes / MIB:,.0f} MB (at most "
-            f"{caps.max_bytes / MIB:,.0f} MB are read)."
+            text.format(
+                name=name,
+                size=number(round(size_bytes / MIB), 0),
+                most=number(round(caps.max_bytes / MIB), 0),
+            )
         )
 
 
 def _minutes(seconds: float) -> str:
-    """``601`` → "10 min 1 s", ``600`` → "10 min", ``10800`` → "180 min"."""
+    """``601`` → "10 min 1 s", ``600`` → "10 min", ``10800`` → "180 min" (in English; the
+    language's own units elsewhere)."""
+    if current_language() != DEFAULT_LANGUAGE:
+        return duration(seconds)
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes:,} min" + (f" {rest} s" if rest else "")

@@ -49,6 +49,8 @@ import av
 import cv2
 
 from lipsync_core.errors import Finding, MediaValidationError, Severity
+from lipsync_core.formats import percent
+from lipsync_core.i18n import _
 from lipsync_core.media.caps import ensure_decodable
 from lipsync_core.media.face_tracks import (
     GAP_MS,
@@ -154,7 +156,9 @@ def preflight_faces(
         tracks = _finish(path, raw, round(interval * 1000), duration_ms)
     except (av.FFmpegError, OSError, ValueError) as exc:
         raise MediaValidationError(
-            f"The file {name} could not be decoded as a video: it may be damaged or cut short."
+            _(
+                "The file {name} could not be decoded as a video: it may be damaged or cut short."
+            ).format(name=name)
         ) from exc
     largest = max((t.largest_face_ratio for t in tracks), default=0.0)
     findings = _findings(tracks, largest, min_face_ratio)
@@ -166,7 +170,9 @@ def _search(path: str | Path, interval: float) -> tuple[list[Track], int, int]:
     interval_ms = round(interval * 1000)
     with open_capped(path) as container:
         if not container.streams.video:
-            raise MediaValidationError(f"The file {Path(path).name} has no picture track.")
+            raise MediaValidationError(
+                _("The file {name} has no picture track.").format(name=Path(path).name)
+            )
         stream = container.streams.video[0]
         duration_ms = _duration_ms(container, stream)
         width, height = stream.codec_context.width, stream.codec_context.height
@@ -195,7 +201,7 @@ def _search(path: str | Path, interval: float) -> tuple[list[Track], int, int]:
             )
         )
     tracks: list[Track] = []
-    for run_tracks, _ in results:
+    for run_tracks, _searched in results:
         tracks = join_tracks(tracks, run_tracks, interval_ms)
     searched = {a.pts for a in anchors}.union(*(pts for _, pts in results))
     return tracks, len(searched), duration_ms
@@ -338,9 +344,11 @@ def _findings(tracks: list[FaceTrack], largest: float, min_face_ratio: float) ->
     if not tracks:
         return [
             Finding(
-                "No face was found in the video. Lip-sync needs a clearly visible face turned "
-                "towards the camera; providers may still charge for a job that fails for this "
-                "reason.",
+                _(
+                    "No face was found in the video. Lip-sync needs a clearly visible face turned "
+                    "towards the camera; providers may still charge for a job that fails for this "
+                    "reason."
+                ),
                 Severity.WARNING,
                 "faces.none",
             )
@@ -348,8 +356,12 @@ def _findings(tracks: list[FaceTrack], largest: float, min_face_ratio: float) ->
     if largest < min_face_ratio:
         return [
             Finding(
-                f"The largest face is only {largest:.0%} of the picture's height; faces smaller "
-                f"than {min_face_ratio:.0%} often fail. Use a closer shot.",
+                _(
+                    "The largest face is only {largest} of the picture's height; faces smaller "
+                    "than {smallest} often fail. Use a closer shot."
+                ).format(
+                    largest=percent(round(largest, 2)), smallest=percent(round(min_face_ratio, 2))
+                ),
                 Severity.WARNING,
                 "faces.too_small",
             )

@@ -20,9 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
+from babel.lists import format_list
+from babel.numbers import format_decimal
+
 from lipsync_core.errors import Finding, MediaValidationError, Severity, provider_display_name
+from lipsync_core.formats import locale
+from lipsync_core.i18n import DEFAULT_LANGUAGE, _, current_language
 from lipsync_core.media.info import MediaInfo
 
 Medium = Literal["video", "audio"]
@@ -172,8 +178,10 @@ def validate(
 def _unpublished(provider: str) -> Finding:
     name = provider_display_name(provider)
     return Finding(
-        f"{name} publishes no limits on file type, size, length or picture size; only the "
-        "presence of a picture and a sound track was checked, so it may still refuse the job.",
+        _(
+            "{name} publishes no limits on file type, size, length or picture size; only the "
+            "presence of a picture and a sound track was checked, so it may still refuse the job."
+        ).format(name=name),
         Severity.WARNING,
         f"{provider}.unpublished",
     )
@@ -195,12 +203,12 @@ def _check_medium(
 def _check_stream(provider: str, medium: Medium, info: MediaInfo) -> Finding | None:
     if medium == "video" and not info.has_video:
         return Finding(
-            "The video file has no picture track; choose a video of the person speaking.",
+            _("The video file has no picture track; choose a video of the person speaking."),
             rule=f"{provider}.video.stream",
         )
     if medium == "audio" and not info.has_audio:
         return Finding(
-            "The audio file has no sound track; choose a file with the speech to lip-sync.",
+            _("The audio file has no sound track; choose a file with the speech to lip-sync."),
             rule=f"{provider}.audio.stream",
         )
     return None
@@ -215,11 +223,26 @@ def _check_format(
     accepted = _or_list([f".{e}" for e in limits.extensions])
     if info.format_name not in limits.containers:
         kind = info.extension or (info.format_name or "unknown").split(",")[0]
-        return Finding(f"The {medium} is a .{kind} file; {name} accepts {accepted}.", rule=rule)
+        text = _medium(
+            medium,
+            _("The video is a .{kind} file; {name} accepts {accepted}."),
+            _("The audio is a .{kind} file; {name} accepts {accepted}."),
+        )
+        return Finding(text.format(kind=kind, name=name, accepted=accepted), rule=rule)
     if info.extension is not None and info.extension not in limits.extensions:
+        text = _medium(
+            medium,
+            _(
+                "The video file's name ends in .{extension}; {name} lists only {accepted}, so it "
+                "may refuse it (renaming the file usually helps)."
+            ),
+            _(
+                "The audio file's name ends in .{extension}; {name} lists only {accepted}, so it "
+                "may refuse it (renaming the file usually helps)."
+            ),
+        )
         return Finding(
-            f"The {medium} file's name ends in .{info.extension}; {name} lists only {accepted}, "
-            f"so it may refuse it (renaming the file usually helps).",
+            text.format(extension=info.extension, name=name, accepted=accepted),
             Severity.WARNING,
             rule,
         )
@@ -232,22 +255,29 @@ def _check_size(
     if limits.max_bytes is None:
         return None
     name, rule = provider_display_name(provider), f"{provider}.{medium}.size"
-    stated = f"{limits.max_bytes // MIB} MB"
+    stated = _number(limits.max_bytes // MIB)
     if info.size_bytes is None:
-        return Finding(
-            f"The {medium}'s file size is not known; {name} accepts at most {stated}.",
-            Severity.WARNING,
-            rule,
+        text = _medium(
+            medium,
+            _("The video's file size is not known; {name} accepts at most {stated} MB."),
+            _("The audio's file size is not known; {name} accepts at most {stated} MB."),
         )
-    size = f"{_number(info.size_bytes / MB, 1)} MB"
+        return Finding(text.format(name=name, stated=stated), Severity.WARNING, rule)
+    size = _number(info.size_bytes / MB, 1)
     if info.size_bytes > limits.max_bytes:
-        return Finding(f"The {medium} is {size}; {name} accepts at most {stated}.", rule=rule)
-    if info.size_bytes > limits.max_bytes // MIB * MB:
-        return Finding(
-            f"The {medium} is {size}, right at {name}'s limit of {stated}; it may be refused.",
-            Severity.WARNING,
-            rule,
+        text = _medium(
+            medium,
+            _("The video is {size} MB; {name} accepts at most {stated} MB."),
+            _("The audio is {size} MB; {name} accepts at most {stated} MB."),
         )
+        return Finding(text.format(size=size, name=name, stated=stated), rule=rule)
+    if info.size_bytes > limits.max_bytes // MIB * MB:
+        text = _medium(
+            medium,
+            _("The video is {size} MB, right at {name}'s limit of {stated} MB; it may be refused."),
+            _("The audio is {size} MB, right at {name}'s limit of {stated} MB; it may be refused."),
+        )
+        return Finding(text.format(size=size, name=name, stated=stated), Severity.WARNING, rule)
     return None
 
 
@@ -257,17 +287,26 @@ def _check_duration(
     if limits.min_seconds is None or limits.max_seconds is None:
         return None
     name, rule = provider_display_name(provider), f"{provider}.{medium}.duration"
-    accepted = f"{_number(limits.min_seconds)}–{_number(limits.max_seconds)} s"
+    shortest, longest = _number(limits.min_seconds), _number(limits.max_seconds)
     seconds = _duration(medium, info)
     if seconds is None:
+        text = _medium(
+            medium,
+            _("The video's length could not be measured; {name} accepts {shortest}–{longest} s."),
+            _("The audio's length could not be measured; {name} accepts {shortest}–{longest} s."),
+        )
         return Finding(
-            f"The {medium}'s length could not be measured; {name} accepts {accepted}.",
-            Severity.WARNING,
-            rule,
+            text.format(name=name, shortest=shortest, longest=longest), Severity.WARNING, rule
         )
     if not limits.min_seconds <= seconds <= limits.max_seconds:
+        text = _medium(
+            medium,
+            _("The video is {length} s long; {name} accepts {shortest}–{longest} s."),
+            _("The audio is {length} s long; {name} accepts {shortest}–{longest} s."),
+        )
         return Finding(
-            f"The {medium} is {_number(seconds)} s long; {name} accepts {accepted}.", rule=rule
+            text.format(length=_number(seconds), name=name, shortest=shortest, longest=longest),
+            rule=rule,
         )
     return None
 
@@ -286,15 +325,28 @@ def _check_resolution(
     accepted = _or_list([f"{side}p" for side in limits.short_sides])
     if info.width is None or info.height is None:
         return Finding(
-            f"The video's picture size is not known; {name} accepts {accepted} only.",
+            _("The video's picture size is not known; {name} accepts {accepted} only.").format(
+                name=name, accepted=accepted
+            ),
             Severity.WARNING,
             rule,
         )
     short = min(info.width, info.height)
     if short not in limits.short_sides:
+        text = _(
+            "The video is {width}×{height} ({short}p); {name} accepts {accepted} only (the "
+            "shorter side must be {sides} px)."
+        )
+        sides = _or_list([str(s) for s in limits.short_sides])
         return Finding(
-            f"The video is {info.width}×{info.height} ({short}p); {name} accepts {accepted} "
-            f"only (the shorter side must be {_or_list([str(s) for s in limits.short_sides])} px).",
+            text.format(
+                width=info.width,
+                height=info.height,
+                short=short,
+                name=name,
+                accepted=accepted,
+                sides=sides,
+            ),
             rule=rule,
         )
     return None
@@ -309,9 +361,15 @@ def _check_sides(
         return None  # reported once, by the resolution rule
     name, rule = provider_display_name(provider), f"{provider}.{medium}.sides"
     if not all(limits.min_side <= side <= limits.max_side for side in (info.width, info.height)):
+        text = _("The video is {width}×{height}; {name} needs each side to be {least}–{most} px.")
         return Finding(
-            f"The video is {info.width}×{info.height}; {name} needs each side to be "
-            f"{limits.min_side}–{limits.max_side} px.",
+            text.format(
+                width=info.width,
+                height=info.height,
+                name=name,
+                least=limits.min_side,
+                most=limits.max_side,
+            ),
             rule=rule,
         )
     return None
@@ -344,8 +402,10 @@ def validate_kling_timing(
         findings.insert(
             0,
             Finding(
-                f"The audio trim must start at 0 s or later and end after it starts (it runs "
-                f"from {_seconds(sound_start_time)} to {_seconds(sound_end_time)}).",
+                _(
+                    "The audio trim must start at 0 s or later and end after it starts (it runs "
+                    "from {start} s to {end} s)."
+                ).format(start=_seconds(sound_start_time), end=_seconds(sound_end_time)),
                 rule="kling.timing.order",
             ),
         )
@@ -365,9 +425,12 @@ def validate_kling_timing(
 def _check_trim_length(start: int, end: int) -> Finding | None:
     if end - start >= 2000:
         return None
+    text = _(
+        "The trimmed audio is {length} s long (from {start} s to {end} s); Kling needs at least "
+        "2 s."
+    )
     return Finding(
-        f"The trimmed audio is {_seconds(end - start)} long (from {_seconds(start)} to "
-        f"{_seconds(end)}); Kling needs at least 2 s.",
+        text.format(length=_seconds(end - start), start=_seconds(start), end=_seconds(end)),
         rule="kling.timing.trim_length",
     )
 
@@ -376,8 +439,9 @@ def _check_audio_end(end: int, audio_duration_ms: int) -> Finding | None:
     if end <= audio_duration_ms:
         return None
     return Finding(
-        f"The audio trim ends at {_seconds(end)}, after the end of the audio "
-        f"({_seconds(audio_duration_ms)}).",
+        _("The audio trim ends at {end} s, after the end of the audio ({length} s).").format(
+            end=_seconds(end), length=_seconds(audio_duration_ms)
+        ),
         rule="kling.timing.audio_end",
     )
 
@@ -386,14 +450,19 @@ def _check_inside_video(placed: tuple[int, int], video_duration_ms: int) -> Find
     start, end = placed
     if start < 0:
         return Finding(
-            "The audio cannot be inserted before the video starts; use an insert time of 0 s "
-            "or later.",
+            _(
+                "The audio cannot be inserted before the video starts; use an insert time of 0 s "
+                "or later."
+            ),
             rule="kling.timing.inside_video",
         )
     if end > video_duration_ms:
+        text = _(
+            "The inserted audio would run until {end} s, past the end of the video ({length} s); "
+            "insert it earlier or trim it shorter."
+        )
         return Finding(
-            f"The inserted audio would run until {_seconds(end)}, past the end of the video "
-            f"({_seconds(video_duration_ms)}); insert it earlier or trim it shorter.",
+            text.format(end=_seconds(end), length=_seconds(video_duration_ms)),
             rule="kling.timing.inside_video",
         )
     return None
@@ -403,24 +472,38 @@ def _check_face_overlap(placed: tuple[int, int], face: tuple[int, int]) -> Findi
     overlap = min(placed[1], face[1]) - max(placed[0], face[0])
     if overlap >= 2000:
         return None
+    text = _(
+        "The inserted audio ({audio_start}–{audio_end} s) overlaps the time the chosen face is "
+        "visible ({face_start}–{face_end} s) by {overlap} s; Kling needs at least 2 s of overlap."
+    )
     return Finding(
-        f"The inserted audio ({_span(*placed)}) overlaps the time the chosen face is visible "
-        f"({_span(*face)}) by "
-        f"{_seconds(max(0, overlap))}; Kling needs at least 2 s of overlap.",
+        text.format(
+            audio_start=_seconds(placed[0]),
+            audio_end=_seconds(placed[1]),
+            face_start=_seconds(face[0]),
+            face_end=_seconds(face[1]),
+            overlap=_seconds(max(0, overlap)),
+        ),
         rule="kling.timing.face_overlap",
     )
 
 
 def _check_volumes(sound_volume: float, original_audio_volume: float) -> list[Finding]:
     findings = []
-    for value, label, rule in (
-        (sound_volume, "new audio's", "kling.timing.sound_volume"),
-        (original_audio_volume, "original audio's", "kling.timing.original_audio_volume"),
+    for value, text, rule in (
+        (
+            sound_volume,
+            _("The new audio's volume is {volume}; Kling accepts 0–2."),
+            "kling.timing.sound_volume",
+        ),
+        (
+            original_audio_volume,
+            _("The original audio's volume is {volume}; Kling accepts 0–2."),
+            "kling.timing.original_audio_volume",
+        ),
     ):
         if not 0 <= value <= 2:
-            findings.append(
-                Finding(f"The {label} volume is {_number(value)}; Kling accepts 0–2.", rule=rule)
-            )
+            findings.append(Finding(text.format(volume=_number(value)), rule=rule))
     return findings
 
 
@@ -432,19 +515,28 @@ def ensure_valid(findings: Iterable[Finding]) -> None:
         raise MediaValidationError(" ".join(blocking), findings)
 
 
+def _medium(medium: Medium, video: str, audio: str) -> str:
+    """The message about the video or the one about the audio (one whole sentence each)."""
+    return video if medium == "video" else audio
+
+
 def _seconds(milliseconds: int) -> str:
-    return f"{_number(milliseconds / 1000)} s"
-
-
-def _span(start_ms: int, end_ms: int) -> str:
-    return f"{_number(start_ms / 1000)}–{_number(end_ms / 1000)} s"
+    """A time in ms as seconds, without the unit (the message has it)."""
+    return _number(milliseconds / 1000)
 
 
 def _number(value: float, digits: int = 2) -> str:
-    """``75.0`` → ``75``, ``7.25`` → ``7.25``: no trailing zeros, no scientific notation."""
+    """``75.0`` → ``75``, ``7.25`` → ``7.25`` (``7,25`` in Vietnamese): no trailing zeros, no
+    scientific notation, no thousands separator."""
     text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    text = "0" if text == "-0" else text
+    shown = len(text.partition(".")[2])
+    pattern = "0." + "0" * shown if shown else "0"
+    return format_decimal(Decimal(text), format=pattern, locale=locale())
 
 
 def _or_list(items: list[str]) -> str:
+    """``a, b or c`` in the current language (English without the serial comma)."""
+    if current_language() != DEFAULT_LANGUAGE:
+        return format_list(items, style="or", locale=locale())
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]

@@ -18,6 +18,7 @@ import av
 
 from lipsync_core.address_guard import checked_file
 from lipsync_core.errors import MediaValidationError
+from lipsync_core.i18n import _
 from lipsync_core.media.caps import DECODER_OPTIONS
 from lipsync_core.media.info import MediaInfo
 from lipsync_core.media.range_reader import RangeReader
@@ -30,9 +31,6 @@ PROBE_OPTIONS = {"probesize": str(256 * 1024), **DECODER_OPTIONS}
 # Demuxers that read text as "ANSI art" pictures, and the ones for single still images.
 TEXT_FORMATS = {"tty", "bin", "adf", "idf", "xbin"}
 IMAGE_FORMATS = {"image2", "gif", "apng", "webp"}
-UNREADABLE = (
-    "could not be read as video or audio: it may be damaged, cut short, or not a media file"
-)
 
 
 def probe(
@@ -58,7 +56,9 @@ def probe(
         return _probe_local(checked_file(source), source)
     if len(scheme) > 1 and not Path(source).exists():
         raise MediaValidationError(
-            f"Only http and https links can be checked; this link starts with '{scheme}:'."
+            _(
+                "Only http and https links can be checked; this link starts with '{scheme}:'."
+            ).format(scheme=scheme)
         )
     return _probe_local(Path(source))
 
@@ -66,17 +66,19 @@ def probe(
 def _probe_local(path: Path, source: str | None = None) -> MediaInfo:
     name = path.name or str(path)
     if not path.exists():
-        raise MediaValidationError(f"The file {name} does not exist.")
+        raise MediaValidationError(_("The file {name} does not exist.").format(name=name))
     if not path.is_file():
-        raise MediaValidationError(f"{name} is a folder or a device, not a media file.")
+        raise MediaValidationError(
+            _("{name} is a folder or a device, not a media file.").format(name=name)
+        )
     size = path.stat().st_size
     if size == 0:
-        raise MediaValidationError(f"The file {name} is empty.")
+        raise MediaValidationError(_("The file {name} is empty.").format(name=name))
     try:
         with av.open(str(path), options=PROBE_OPTIONS) as container:
             return _describe(container, source or str(path), _extension(path.name), size)
     except (av.FFmpegError, OSError, ValueError) as exc:
-        raise MediaValidationError(f"The file {name} {UNREADABLE}.") from exc
+        raise MediaValidationError(_unreadable(str(path))) from exc
 
 
 def _probe_remote(
@@ -84,12 +86,12 @@ def _probe_remote(
 ) -> MediaInfo:
     with RangeReader(url, allowed_hosts=allowed_hosts, timeout=timeout, max_bytes=max_bytes) as f:
         if f.size == 0:
-            raise MediaValidationError("The file at this link is empty.")
+            raise MediaValidationError(_("The file at this link is empty."))
         try:
             with av.open(f, options=PROBE_OPTIONS) as container:
                 return _describe(container, url, _extension(urlsplit(url).path), f.size)
         except (av.FFmpegError, OSError, ValueError) as exc:
-            raise MediaValidationError(f"The file at this link {UNREADABLE}.") from exc
+            raise MediaValidationError(_unreadable(url)) from exc
 
 
 def _extension(path: str) -> str | None:
@@ -104,7 +106,13 @@ def _describe(
     video = next((s for s in container.streams.video if not _is_cover_art(s)), None)
     audio = next(iter(container.streams.audio), None)
     if video is None and audio is None:
-        raise MediaValidationError(f"{_short(source)} has neither a video nor an audio track.")
+        raise MediaValidationError(
+            _about(
+                source,
+                _("The file at this link has neither a video nor an audio track."),
+                _("The file {name} has neither a video nor an audio track."),
+            )
+        )
     duration = container.duration / AV_TIME_BASE if container.duration is not None else None
     _ensure_complete(container, video or audio, source)
     rate = (video.average_rate or video.guessed_rate) if video else None
@@ -128,9 +136,15 @@ def _describe(
 def _ensure_media(container: av.container.InputContainer, source: str) -> None:
     name = container.format.name
     if name in TEXT_FORMATS:
-        raise MediaValidationError(f"{_short(source)} {UNREADABLE}.")
+        raise MediaValidationError(_unreadable(source))
     if name in IMAGE_FORMATS or name.endswith("_pipe"):
-        raise MediaValidationError(f"{_short(source)} is a still image, not a video or audio file.")
+        raise MediaValidationError(
+            _about(
+                source,
+                _("The file at this link is a still image, not a video or audio file."),
+                _("The file {name} is a still image, not a video or audio file."),
+            )
+        )
 
 
 def _is_cover_art(stream: av.video.stream.VideoStream) -> bool:
@@ -166,11 +180,21 @@ def _ensure_complete(
     try:
         packet = next((p for p in container.demux(stream) if p.size), None)
     except av.FFmpegError as exc:
-        raise MediaValidationError(f"{_short(source)} {UNREADABLE}.") from exc
+        raise MediaValidationError(_unreadable(source)) from exc
     if packet is None or packet.is_corrupt:
         raise MediaValidationError(
-            f"{_short(source)} ends before its announced length: it seems to be cut short "
-            "(an interrupted download or upload); get the complete file and try again."
+            _about(
+                source,
+                _(
+                    "The file at this link ends before its announced length: it seems to be cut "
+                    "short (an interrupted download or upload); get the complete file and try "
+                    "again."
+                ),
+                _(
+                    "The file {name} ends before its announced length: it seems to be cut short "
+                    "(an interrupted download or upload); get the complete file and try again."
+                ),
+            )
         )
 
 
@@ -190,7 +214,22 @@ def _is_matroska(container: av.container.InputContainer) -> bool:
     return container.format.name.startswith("matroska")
 
 
-def _short(source: str) -> str:
+def _about(source: str, at_link: str, named: str) -> str:
+    """The message about a file at a link, or the one naming a file (``{name}``)."""
     if urlsplit(source).scheme in ("http", "https"):
-        return "The file at this link"
-    return f"The file {Path(source).name}"
+        return at_link
+    return named.format(name=Path(source).name)
+
+
+def _unreadable(source: str) -> str:
+    return _about(
+        source,
+        _(
+            "The file at this link could not be read as video or audio: it may be damaged, cut "
+            "short, or not a media file."
+        ),
+        _(
+            "The file {name} could not be read as video or audio: it may be damaged, cut short, "
+            "or not a media file."
+        ),
+    )

@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 from lipsync_core.address_guard import PinnedHTTPConnection, PinnedHTTPSConnection, checked_target
 from lipsync_core.errors import MediaValidationError
+from lipsync_core.i18n import _
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 MAX_REDIRECTS = 5
@@ -119,17 +120,17 @@ class RangeReader(io.RawIOBase):
         self._last_end = start + len(data)
 
     def _get_range(self, start: int, length: int) -> bytes:
-        for _ in range(MAX_REDIRECTS + 1):
+        for _attempt in range(MAX_REDIRECTS + 1):
             response = self._send(start, length)
             if response.status not in REDIRECT_STATUSES:
                 return self._range_body(response, start, length)
             location = response.getheader("Location")
             self.close_connection()  # the redirect's body is never read: it could be endless
             if not location:
-                raise MediaValidationError("The server redirected this link to nowhere.")
+                raise MediaValidationError(_("The server redirected this link to nowhere."))
             self.url = urljoin(self.url, location)
             self._target = checked_target(self.url, self.allowed_hosts)
-        raise MediaValidationError("This link redirects too many times.")
+        raise MediaValidationError(_("This link redirects too many times."))
 
     def _send(self, start: int, length: int) -> http.client.HTTPResponse:
         headers = {
@@ -174,8 +175,10 @@ class RangeReader(io.RawIOBase):
         response.read(0)
         self.close_connection()
         raise MediaValidationError(
-            f"The server answered HTTP {response.status} for this link; check that the link is "
-            "right and that the file is publicly readable."
+            _(
+                "The server answered HTTP {status} for this link; check that the link is right "
+                "and that the file is publicly readable."
+            ).format(status=response.status)
         )
 
     def _learn_size_from_range(self, content_range: str | None, start: int) -> None:
@@ -185,7 +188,7 @@ class RangeReader(io.RawIOBase):
         first = span.partition("-")[0]
         if unit != "bytes" or not first.isdigit() or int(first) != start:
             self.close_connection()
-            raise MediaValidationError("The server answered a range request with other bytes.")
+            raise MediaValidationError(_("The server answered a range request with other bytes."))
         if total.isdigit():
             self.size = int(total)
 
@@ -230,20 +233,28 @@ class RangeReader(io.RawIOBase):
 
     def _budget_error(self) -> MediaValidationError:
         return MediaValidationError(
-            f"The file at this link could not be read within the first "
-            f"{self.max_bytes / (1024 * 1024):g} MB downloaded; it may be damaged or laid out "
-            "unusually (saving it again as MP4 usually helps)."
+            _(
+                "The file at this link could not be read within the first {size} MB downloaded; "
+                "it may be damaged or laid out unusually (saving it again as MP4 usually helps)."
+            ).format(size=f"{self.max_bytes / (1024 * 1024):g}")
         )
 
     def _timeout_error(self) -> MediaValidationError:
         self.close_connection()
         return MediaValidationError(
-            f"The server at {self._target.host} did not send the file's header within "
-            f"{self.timeout:g} s; try again later or use another link."
+            _(
+                "The server at {host} did not send the file's header within {seconds} s; try "
+                "again later or use another link."
+            ).format(host=self._target.host, seconds=f"{self.timeout:g}")
         )
 
     def _network_error(self, exc: Exception) -> MediaValidationError:
-        reason = str(exc)
         if isinstance(exc, ssl.SSLCertVerificationError):
-            reason = "its security certificate is not valid"
-        return MediaValidationError(f"Could not reach {self._target.host}: {reason}.")
+            return MediaValidationError(
+                _("Could not reach {host}: its security certificate is not valid.").format(
+                    host=self._target.host
+                )
+            )
+        return MediaValidationError(
+            _("Could not reach {host}: {reason}.").format(host=self._target.host, reason=exc)
+        )

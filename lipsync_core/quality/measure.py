@@ -17,6 +17,7 @@ import av
 import cv2
 import numpy as np
 
+from lipsync_core.i18n import _, kept_in_english
 from lipsync_core.media.frame_sampling import (
     frames_per_second,
     grey_of,
@@ -67,6 +68,7 @@ class _Trace:
         return float(len(self.times)) / self.fps
 
 
+@kept_in_english
 def measure_sync(
     video: str | Path, audio: str | Path | None = None, *, source: str | Path | None = None
 ) -> SyncReport:
@@ -78,7 +80,8 @@ def measure_sync(
     mouth shapes it), < 0 when it runs behind (the mouth moves first).
 
     Never raises for a file that cannot be measured: the report's ``reason`` says why in one
-    sentence. Safe to call from several threads at once (each has its own decoder and model).
+    sentence, in English (it is kept with the job and shown translated). Safe to call from
+    several threads at once (each has its own decoder and model).
     """
     video = Path(video)
     try:
@@ -111,16 +114,19 @@ def measure_sync(
 
 def _read_picture(video: Path, *, keep: bool) -> _Trace:
     if not video.is_file():
-        raise _Unmeasurable(f"The video {video.name} was not found.")
+        raise _Unmeasurable(_("The video {name} was not found.").format(name=video.name))
     try:
         with av.open(str(video)) as container:
             if not container.streams.video:
-                raise _Unmeasurable(f"The file {video.name} has no picture to measure.")
+                raise _Unmeasurable(
+                    _("The file {name} has no picture to measure.").format(name=video.name)
+                )
             return _follow_lips(container, container.streams.video[0], keep)
     except READ_ERRORS as exc:
         raise _Unmeasurable(
-            f"The video {video.name} could not be read: it may be damaged, cut short or not a "
-            "video."
+            _(
+                "The video {name} could not be read: it may be damaged, cut short or not a video."
+            ).format(name=video.name)
         ) from exc
 
 
@@ -146,7 +152,7 @@ def _follow_lips(
         if keep and at >= len(kept) * KEEP_EVERY_S:
             kept.append(Kept(at, shown.grey(), None if reading is None else reading.lower_face))
     if not times:
-        raise _Unmeasurable("The video has no frames to measure.")
+        raise _Unmeasurable(_("The video has no frames to measure."))
     return _Trace(fps, origin, np.array(times), np.array(opening), largest, kept)
 
 
@@ -189,36 +195,42 @@ class _Shown:
 def _read_sound(video: Path, audio: str | Path | None, trace: _Trace) -> Loudness:
     path = video if audio is None else Path(audio)
     if audio is not None and not path.is_file():
-        raise _Unmeasurable(f"The audio {path.name} was not found.")
+        raise _Unmeasurable(_("The audio {name} was not found.").format(name=path.name))
     try:
         return loudness(path, trace.origin_s if audio is None else None)
     except NoSoundError as exc:
         if audio is None:
             raise _Unmeasurable(
-                "The video has no sound track, so there is no speech to compare the lips with; "
-                "measure it with the audio that was sent."
+                _(
+                    "The video has no sound track, so there is no speech to compare the lips "
+                    "with; measure it with the audio that was sent."
+                )
             ) from exc
-        raise _Unmeasurable(f"The file {path.name} has no sound.") from exc
+        raise _Unmeasurable(_("The file {name} has no sound.").format(name=path.name)) from exc
     except READ_ERRORS as exc:
         raise _Unmeasurable(
-            f"The audio {path.name} could not be read: it may be damaged or not a sound file."
+            _("The audio {name} could not be read: it may be damaged or not a sound file.").format(
+                name=path.name
+            )
         ) from exc
 
 
 def _check(trace: _Trace, sound: Loudness) -> None:
     """Raise when there is too little face or speech to measure."""
     if trace.face_seconds == 0:
-        raise _Unmeasurable("No face was found in the video, so lip sync cannot be judged.")
+        raise _Unmeasurable(_("No face was found in the video, so lip sync cannot be judged."))
     if trace.face_seconds < MIN_FACE_S:
         raise _Unmeasurable(
-            f"A face is visible for only {trace.face_seconds:.1f} s; at least "
-            f"{MIN_FACE_S:.0f} s are needed to judge lip sync."
+            _(
+                "A face is visible for only {seconds} s; at least {needed} s are needed to judge "
+                "lip sync."
+            ).format(seconds=f"{trace.face_seconds:.1f}", needed=f"{MIN_FACE_S:.0f}")
         )
     if len(sound.rms) == 0 or float(sound.rms.max()) < SILENCE_RMS:
-        raise _Unmeasurable("The audio is silent, so there is no speech for the lips to follow.")
+        raise _Unmeasurable(_("The audio is silent, so there is no speech for the lips to follow."))
     if sound.speech_seconds() < MIN_SOUND_S:
         raise _Unmeasurable(
-            "The audio has less than a second of sound, too little to judge lip sync."
+            _("The audio has less than a second of sound, too little to judge lip sync.")
         )
 
 
@@ -226,22 +238,28 @@ def _change(source: Path, trace: _Trace, notes: list[str]) -> float | None:
     """The outside-the-mouth change against ``source``, or ``None`` with a note saying why."""
     if not source.is_file():
         notes.append(
-            f"The source video {source.name} was not found, so changes outside the "
-            "mouth were not measured."
+            _(
+                "The source video {name} was not found, so changes outside the mouth were not "
+                "measured."
+            ).format(name=source.name)
         )
         return None
     try:
         change = outside_mouth_change(source, trace.kept)
     except READ_ERRORS:
         notes.append(
-            f"The source video {source.name} could not be read, so changes outside "
-            "the mouth were not measured."
+            _(
+                "The source video {name} could not be read, so changes outside the mouth were "
+                "not measured."
+            ).format(name=source.name)
         )
         return None
     if change is None:
         notes.append(
-            "The source video has no frames at the result's times, so changes outside "
-            "the mouth were not measured."
+            _(
+                "The source video has no frames at the result's times, so changes outside the "
+                "mouth were not measured."
+            )
         )
         return None
     return round(change, 4)

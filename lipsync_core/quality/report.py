@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from lipsync_core.i18n import _, translate_stored
+
 METHOD = "lip-landmarks-1"
 # An offset within about one frame (25 fps) is "in time".
 IN_TIME_MS = 45.0
@@ -57,16 +59,22 @@ class SyncReport:
         return self.reason is None
 
     def summary(self) -> str:
-        """One sentence for a person: what the lips do, or why it is not known."""
+        """One sentence for a person, in the current language: what the lips do, or why it is
+        not known (the kept reason, translated)."""
         if self.reason is not None:
-            return self.reason
+            return translate_stored(self.reason) or self.reason
         if not self.mouth_moves or self.offset_ms is None:
-            return "The mouth does not move with the speech."
+            return _("The mouth does not move with the speech.")
         offset = round(self.offset_ms)
         if abs(self.offset_ms) <= IN_TIME_MS:
-            return f"The lips follow the audio in time (offset {offset:+d} ms)."
-        side = "ahead of" if offset > 0 else "behind"
-        return f"The lips follow the audio, which runs {abs(offset)} ms {side} them."
+            return _("The lips follow the audio in time (offset {offset} ms).").format(
+                offset=f"{offset:+d}"
+            )
+        if offset > 0:
+            text = _("The lips follow the audio, which runs {offset} ms ahead of them.")
+        else:
+            text = _("The lips follow the audio, which runs {offset} ms behind them.")
+        return text.format(offset=abs(offset))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (for storing with a job)."""
