@@ -41,6 +41,7 @@ from lipsync_core.errors import (
     UnexpectedResponseError,
     provider_display_name,
 )
+from lipsync_core.i18n import N_, _
 from lipsync_core.redaction import REDACTED, Secret
 from lipsync_core.wire import clean_tree, decode_json, storable_text
 
@@ -271,18 +272,28 @@ class Transport:
             time.monotonic() - started,
         )
         if content is None:
-            limit = self.max_answer_bytes // (1024 * 1024)
-            message = f"{self.name} sent an answer larger than {limit} MB (HTTP {answer.status})."
+            message = _("{name} sent an answer larger than {limit} MB (HTTP {status}).").format(
+                name=self.name,
+                limit=self.max_answer_bytes // (1024 * 1024),
+                status=answer.status,
+            )
             raise self.error(UnexpectedResponseError, message, answer)
         return answer
 
     def _unavailable(self, cls: type[ProviderError], exc: Exception) -> ProviderError:
-        reason = "did not answer in time" if cls is ProviderTimeoutError else "could not be reached"
+        timed_out = cls is ProviderTimeoutError
+        reason = "did not answer in time" if timed_out else "could not be reached"
         logger.info("%s %s: %s", self.provider, reason, type(exc).__name__)
-        return cls(
-            f"{self.name} {reason}; check your connection or try again in a few minutes.",
-            provider=self.provider,
-        )
+        if timed_out:
+            words = _(
+                "{name} did not answer in time; check your connection or try again in a few "
+                "minutes."
+            )
+        else:
+            words = _(
+                "{name} could not be reached; check your connection or try again in a few minutes."
+            )
+        return cls(words.format(name=self.name), provider=self.provider)
 
     # -- reading answers ----------------------------------------------------------------------
 
@@ -337,24 +348,41 @@ class Transport:
             return value if abs(value) < 10**9 else None
         return self.provider_text(value, 40) if isinstance(value, str) else None
 
-    def unexpected(self, answer: Answer, detail: str = "") -> UnexpectedResponseError:
+    def unexpected(
+        self, answer: Answer, words: str | None = None, **values: Any
+    ) -> UnexpectedResponseError:
+        """An answer that is not what the provider documents. ``words`` says what was wrong with
+        a body that was read: a whole message (marked with ``N_``) with ``{name}``, ``{status}``
+        and the ``values`` (each shortened)."""
         if looks_like_html(answer):
-            what = f"a web page instead of data ({html_summary(answer, self.clean_text)})"
+            words = N_("{name} sent a web page instead of data ({title}) (HTTP {status}).")
+            values = {"title": html_summary(answer, self.clean_text)}
         elif not answer.content:
-            what = "an empty answer"
-        else:
-            what = shorten(detail, MAX_PROVIDER_TEXT) or "an answer this app does not understand"
-        message = f"{self.name} sent {what} (HTTP {answer.status})."
+            words, values = N_("{name} sent an empty answer (HTTP {status})."), {}
+        elif words is None:
+            words = N_("{name} sent an answer this app does not understand (HTTP {status}).")
+        shortened = {key: shorten(str(value), MAX_PROVIDER_TEXT) for key, value in values.items()}
+        message = _(words).format(name=self.name, status=answer.status, **shortened)
         return self.error(UnexpectedResponseError, message, answer)
 
     def error_page(self, answer: Answer) -> ProviderError:
         """An error status whose body is not JSON (an HTML page from a gateway, or nothing)."""
         cls = status_error_class(answer.status)
-        if looks_like_html(answer):
-            what = f"an error page ({html_summary(answer, self.clean_text)})"
+        later = cls is ProviderUnavailableError
+        if looks_like_html(answer) and later:
+            words = _(
+                "{name} answered with an error page ({title}) (HTTP {status}). "
+                "Try again in a few minutes."
+            )
+        elif looks_like_html(answer):
+            words = _("{name} answered with an error page ({title}) (HTTP {status}).")
+        elif later:
+            words = _(
+                "{name} answered with an error with no details (HTTP {status}). "
+                "Try again in a few minutes."
+            )
         else:
-            what = "an error with no details"
-        message = f"{self.name} answered with {what} (HTTP {answer.status})."
-        if cls is ProviderUnavailableError:
-            message += " Try again in a few minutes."
+            words = _("{name} answered with an error with no details (HTTP {status}).")
+        title = html_summary(answer, self.clean_text) if looks_like_html(answer) else ""
+        message = words.format(name=self.name, title=title, status=answer.status)
         return self.error(cls, message, answer)

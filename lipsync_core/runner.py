@@ -28,7 +28,7 @@ from lipsync_core.flows.common import FlowContext, PollPolicy, create_error, res
 from lipsync_core.flows.kling import KlingFlow
 from lipsync_core.flows.model import Job
 from lipsync_core.flows.twinsync import TwinSyncFlow
-from lipsync_core.i18n import kept_in_english
+from lipsync_core.i18n import _, kept_in_english
 from lipsync_core.store import JobStore
 
 logger = logging.getLogger(__name__)
@@ -179,11 +179,17 @@ class FlowRunner:
         client_missing = self.clients.get(job.provider) is None
         if not client_missing and job.sandbox == self.is_sandbox(job.provider):
             return True
-        where = "the sandbox" if job.sandbox else f"the live {job.provider_name} service"
-        note = (
-            f"This job was sent to {where}, which this app is not set to use for "
-            f"{job.provider_name} now, so it cannot be checked until that setting is back."
-        )
+        if job.sandbox:
+            words = _(
+                "This job was sent to the sandbox, which this app is not set to use for {name} "
+                "now, so it cannot be checked until that setting is back."
+            )
+        else:
+            words = _(
+                "This job was sent to the live {name} service, which this app is not set to use "
+                "for {name} now, so it cannot be checked until that setting is back."
+            )
+        note = words.format(name=job.provider_name)
         later = self.clock() + timedelta(seconds=self.policy.error_backoff_max)
         self.update(job.id, postpone, later, note)
         return False

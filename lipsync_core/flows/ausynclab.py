@@ -51,6 +51,7 @@ from lipsync_core.flows.model import (
     map_provider_state,
 )
 from lipsync_core.flows.sources import media_url
+from lipsync_core.i18n import _
 from lipsync_core.providers.ausynclab import (
     AusyncLabState,
     GeneratedVideo,
@@ -167,19 +168,17 @@ class AusyncLabFlow:
             if job.options.registration_reused:
                 self._register_instead(job, ctx)
                 return
-            raise InvalidRequestError(
-                f"AusyncLab has no registered video {video_id}; choose another one.",
-                provider=PROVIDER,
-            ) from None
+            words = _("AusyncLab has no registered video {video_id}; choose another one.")
+            raise InvalidRequestError(words.format(video_id=video_id), provider=PROVIDER) from None
         if registration.state is AusyncLabState.FAILED and job.options.registration_reused:
             self._register_instead(job, ctx)
             return
         if registration.state is AusyncLabState.FAILED:
-            raise InvalidRequestError(
-                f"The registered video {video_id} failed to register at AusyncLab; "
-                "choose another one.",
-                provider=PROVIDER,
+            words = _(
+                "The registered video {video_id} failed to register at AusyncLab; "
+                "choose another one."
             )
+            raise InvalidRequestError(words.format(video_id=video_id), provider=PROVIDER)
         now = ctx.now()
 
         def chosen(j: Job) -> None:
@@ -295,12 +294,11 @@ class AusyncLabFlow:
                 return False
             if item.state is AusyncLabState.FAILED:
                 j.provider_state = item.state.value
-                failed(
-                    j,
-                    f"AusyncLab could not register the video (registered video {item.id}), "
-                    "so no lip-sync was made.",
-                    now,
+                words = _(
+                    "AusyncLab could not register the video (registered video {video_id}), "
+                    "so no lip-sync was made."
                 )
+                failed(j, words.format(video_id=item.id), now)
             else:
                 try:
                     state = map_provider_state(PROVIDER, item.state.value)
@@ -398,7 +396,7 @@ def _unreadable_list(job: Job, ctx: FlowContext) -> bool:
     if not job.is_intent:
         return False
     exc = UnexpectedResponseError(
-        "AusyncLab's list of videos could not be read.", provider=PROVIDER
+        _("AusyncLab's list of videos could not be read."), provider=PROVIDER
     )
     check_failed(job, exc, ctx.now(), ctx.policy)
     return True
@@ -433,7 +431,8 @@ def _apply_generation(job: Job, item: GeneratedVideo, base: datetime, ctx: FlowC
         state = map_provider_state(PROVIDER, item.state.value)
         if state is JobState.SUCCEEDED and not item.output_video_url:
             raise UnexpectedResponseError(
-                "AusyncLab reported the video COMPLETED without its address.", provider=PROVIDER
+                _("AusyncLab reported the video COMPLETED without its address."),
+                provider=PROVIDER,
             )
     except UnexpectedResponseError as exc:
         check_failed(job, exc, now, ctx.policy)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from lipsync_core.config import PROVIDERS, Connection, Settings
 from lipsync_core.errors import ConfigurationError, provider_display_name
+from lipsync_core.i18n import _
 from lipsync_core.providers.ausynclab import AusyncLabClient
 from lipsync_core.providers.kling import KlingClient
 from lipsync_core.providers.twinsync import TwinSyncClient
@@ -46,10 +47,8 @@ def client_factories(
             factories[provider] = partial(cls, key, entry.base_url, timeout=timeout)
         elif connection is Connection.SANDBOX:
             if not sandbox_base_urls or provider not in sandbox_base_urls:
-                raise ConfigurationError(
-                    f"{provider_display_name(provider)} is set to use the sandbox, but the "
-                    "sandbox is not running."
-                )
+                words = _("{name} is set to use the sandbox, but the sandbox is not running.")
+                raise ConfigurationError(words.format(name=provider_display_name(provider)))
             url = sandbox_base_urls[provider]
             factories[provider] = partial(cls, sandbox_key, url, timeout=timeout)
     return factories

@@ -31,6 +31,7 @@ from lipsync_core.flows.model import (
     JobState,
     Stage,
 )
+from lipsync_core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -134,9 +135,8 @@ def schedule(job: Job, now: datetime, policy: PollPolicy, *, base: datetime | No
     age = (now - started).total_seconds()
     overdue = job.deadline_at is not None and now >= job.deadline_at
     if overdue:
-        job.note = (
-            f"Still running at {job.provider_name} after {duration_words(age)}; "
-            "checking less often."
+        job.note = _("Still running at {name} after {duration}; checking less often.").format(
+            name=job.provider_name, duration=duration_words(age)
         )
     interval = timedelta(seconds=policy.interval(age, overdue=overdue))
     if base is None:
@@ -158,14 +158,17 @@ def batch_base(due: Sequence[Job], now: datetime, policy: PollPolicy) -> datetim
 
 
 def duration_words(seconds: float) -> str:
-    """``42 s``, ``31 min``, ``2 h 5 min``: how long, as a card says it."""
+    """``42 s``, ``31 min``, ``2 h 5 min``: how long, as a card says it (plain digits: such
+    words are kept with jobs, and translated as values of the sentence they are in)."""
     if seconds < 90:
-        return f"{round(seconds)} s"
+        return _("{seconds} s").format(seconds=round(seconds))
     minutes = round(seconds / 60)
     if minutes < 90:
-        return f"{minutes} min"
+        return _("{minutes} min").format(minutes=minutes)
     hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+    if rest:
+        return _("{hours} h {minutes} min").format(hours=hours, minutes=rest)
+    return _("{hours} h").format(hours=hours)
 
 
 def began(
@@ -229,7 +232,8 @@ def observed(
     if state is JobState.SUCCEEDED:
         succeeded(job, now, output_url=output_url, thumbnail_url=thumbnail_url)
     elif state is JobState.FAILED:
-        failed(job, message or f"{job.provider_name} could not make this video.", now)
+        words = message or _("{name} could not make this video.").format(name=job.provider_name)
+        failed(job, words, now)
     else:
         job.state = state
         if job.note and not job.note.startswith("Still running"):
@@ -280,10 +284,15 @@ def ensure_sentence(text: str) -> str:
 
 
 def provider_failure(job: Job, detail: str | None) -> str:
-    """The error text of a job the provider reports as failed."""
-    if detail and detail.strip():
-        return ensure_sentence(f"{job.provider_name} could not make this video: {detail.strip()}")
-    return f"{job.provider_name} could not make this video and gave no reason."
+    """The error text of a job the provider reports as failed (the provider's words end with
+    theirs, or with a full stop)."""
+    name = job.provider_name
+    details = " ".join((detail or "").split())
+    if details.endswith((".", "!", "?")):
+        return _("{name} could not make this video: {details}").format(name=name, details=details)
+    if details:
+        return _("{name} could not make this video: {details}.").format(name=name, details=details)
+    return _("{name} could not make this video and gave no reason.").format(name=name)
 
 
 RESENDABLE_CODES = frozenset({1302, 1303})
@@ -327,12 +336,23 @@ def check_failed(job: Job, exc: ProviderError, now: datetime, policy: PollPolicy
     if failing < policy.give_up_after:
         backoff(job, exc, now, policy)
         return
-    where = f" (its id there is {job.provider_job_id})" if job.provider_job_id else ""
+    if job.provider_job_id:
+        words = _(
+            "The app stopped checking this job after {duration} in which {name} never gave a "
+            "usable answer about it. It may still be running at {name} (its id there is "
+            "{job_id}). Last problem: {problem}"
+        )
+    else:
+        words = _(
+            "The app stopped checking this job after {duration} in which {name} never gave a "
+            "usable answer about it. It may still be running at {name}. Last problem: {problem}"
+        )
+    problem = ensure_sentence(str(exc))
+    duration = duration_words(failing)
+    name = job.provider_name
     failed(
         job,
-        f"The app stopped checking this job after {duration_words(failing)} in which "
-        f"{job.provider_name} never gave a usable answer about it. It may still be running at "
-        f"{job.provider_name}{where}. Last problem: {ensure_sentence(str(exc))}",
+        words.format(duration=duration, name=name, job_id=job.provider_job_id, problem=problem),
         now,
     )
 
@@ -347,9 +367,8 @@ def backoff(job: Job, exc: ProviderError, now: datetime, policy: PollPolicy) -> 
     if isinstance(exc, AuthenticationError):
         delay = policy.error_backoff_max
     job.next_poll_at = now + timedelta(seconds=delay)
-    job.note = (
-        f"Could not check on this job just now: {first_sentence(str(exc))} "
-        f"Trying again in {wait_words(delay)}."
+    job.note = _("Could not check on this job just now: {reason} Trying again in {wait}.").format(
+        reason=first_sentence(str(exc)), wait=wait_words(delay)
     )
     touch(job, now)
 
@@ -369,26 +388,24 @@ def not_found_yet(job: Job, now: datetime, policy: PollPolicy) -> None:
         if job.is_intent:
             never_received(job, now, waited)
         else:
-            failed(
-                job,
-                f"{name} no longer has this job (its id there was {job.provider_job_id}); it "
-                f"may have been deleted. Checked for {duration_words(waited)}.",
-                now,
+            words = _(
+                "{name} no longer has this job (its id there was {job_id}); it may have been "
+                "deleted. Checked for {duration}."
             )
+            duration = duration_words(waited)
+            failed(job, words.format(name=name, job_id=job.provider_job_id, duration=duration), now)
         return
     delay = min(policy.settle_window - waited, max(policy.confirm_delay, waited))
     job.next_poll_at = now + timedelta(seconds=max(1.0, delay))
     if job.is_intent:
-        job.note = (
-            f"Sent to {name}, waiting for {name} to confirm it received this job (checking for "
-            f"up to {duration_words(policy.settle_window)}). Do not send it again meanwhile: "
-            "it may already be running."
-        )
+        job.note = _(
+            "Sent to {name}, waiting for {name} to confirm it received this job (checking for "
+            "up to {duration}). Do not send it again meanwhile: it may already be running."
+        ).format(name=name, duration=duration_words(policy.settle_window))
     else:
-        job.note = (
-            f"{name} does not find this job right now (its id there is {job.provider_job_id}); "
-            "checking again."
-        )
+        job.note = _(
+            "{name} does not find this job right now (its id there is {job_id}); checking again."
+        ).format(name=name, job_id=job.provider_job_id)
     touch(job, now)
 
 
@@ -424,24 +441,29 @@ def create_error(job: Job, exc: LipsyncError, now: datetime, policy: PollPolicy)
         job.resends += 1
         wait = max(getattr(exc, "retry_after", None) or 0.0, policy.confirm_delay)
         job.next_poll_at = now + timedelta(seconds=wait)
-        job.note = (
-            f"{name} is receiving too many requests and did not take this job; sending it "
-            f"again in {wait_words(wait)} (attempt {job.resends + 1} of "
-            f"{policy.max_resends + 1})."
+        job.note = _(
+            "{name} is receiving too many requests and did not take this job; sending it again "
+            "in {wait} (attempt {attempt} of {attempts})."
+        ).format(
+            name=name,
+            wait=wait_words(wait),
+            attempt=job.resends + 1,
+            attempts=policy.max_resends + 1,
         )
         touch(job, now)
     elif not_taken(exc):
-        failed(
-            job,
-            f"{name} refused this job {job.resends + 1} times because it was receiving too many "
-            f"requests, so it was never started and nothing was paid. Send it again later.",
-            now,
+        # Kept with the job, so one message for every count (text kept with a job is matched
+        # against singular messages only).
+        words = _(
+            "{name} refused this job {count} times because it was receiving too many requests, "
+            "so it was never started and nothing was paid. Send it again later."
         )
+        failed(job, words.format(name=name, count=job.resends + 1), now)
     elif isinstance(exc, ProviderError) and is_ambiguous(exc):
-        job.note = ensure_sentence(
-            f"Sent to {name}, waiting for {name} to confirm it received this job ({exc}). Do "
-            "not send it again meanwhile"
-        )
+        job.note = _(
+            "Sent to {name}, waiting for {name} to confirm it received this job ({problem}). "
+            "Do not send it again meanwhile."
+        ).format(name=name, problem=" ".join(str(exc).split()))
         job.next_poll_at = now + timedelta(seconds=policy.confirm_delay)
         touch(job, now)
     else:
@@ -468,12 +490,11 @@ def resending(job: Job, now: datetime, policy: PollPolicy) -> bool:
 
 def never_received(job: Job, now: datetime, waited: float) -> None:
     name = job.provider_name
-    failed(
-        job,
-        f"{name} still has no record of this job after {duration_words(waited)} of checking, "
-        f"so it never started and {name} did not take it. You can send it again.",
-        now,
+    words = _(
+        "{name} still has no record of this job after {duration} of checking, so it never "
+        "started and {name} did not take it. You can send it again."
     )
+    failed(job, words.format(name=name, duration=duration_words(waited)), now)
 
 
 def name_tag(job: Job) -> str:

@@ -45,6 +45,7 @@ from lipsync_core.flows.model import (
     map_provider_state,
 )
 from lipsync_core.flows.sources import kling_sound_file, media_url
+from lipsync_core.i18n import _
 from lipsync_core.providers.kling import FaceChoice, FaceIdentification, LipSyncTask
 
 PROVIDER = "kling"
@@ -146,7 +147,7 @@ def _faces_found(job: Job, identification: FaceIdentification, ctx: FlowContext)
         for face in identification.faces
     ]
     if not job.options.faces:
-        failed(job, "Kling found no face it can lip-sync in this video.", now)
+        failed(job, _("Kling found no face it can lip-sync in this video."), now)
         return True
     job.state = JobState.NEEDS_INPUT
     job.stage = Stage.WAITING_FOR_FACE
@@ -190,10 +191,8 @@ def _apply_task(job: Job, task: LipSyncTask, ctx: FlowContext) -> bool:
     try:
         state = map_provider_state(PROVIDER, task.status.value)
         if state is JobState.SUCCEEDED and not output:
-            raise UnexpectedResponseError(
-                f"Kling reported the task succeeded but sent no video (task {task.task_id}).",
-                provider=PROVIDER,
-            )
+            words = _("Kling reported the task succeeded but sent no video (task {task_id}).")
+            raise UnexpectedResponseError(words.format(task_id=task.task_id), provider=PROVIDER)
     except UnexpectedResponseError as exc:
         check_failed(job, exc, ctx.now(), ctx.policy)
         return True
@@ -212,13 +211,12 @@ def _apply_task(job: Job, task: LipSyncTask, ctx: FlowContext) -> bool:
 def _session_expired(job: Job, ctx: FlowContext) -> bool:
     if job.state is not JobState.NEEDS_INPUT:
         return False
-    hours = round(ctx.policy.face_session_ttl / 3600)
-    failed(
-        job,
-        f"No face was chosen within {hours} hours, and Kling forgets the faces it found after "
-        "that. Use Submit again to find them again.",
-        ctx.now(),
+    # Kept with the job: one message for every count (see ``common.create_error``).
+    words = _(
+        "No face was chosen within {hours} hours, and Kling forgets the faces it found after "
+        "that. Use Submit again to find them again."
     )
+    failed(job, words.format(hours=round(ctx.policy.face_session_ttl / 3600)), ctx.now())
     return True
 
 
@@ -238,8 +236,12 @@ def find_face(job: Job, face_id: str) -> KlingFace:
     for face in job.options.faces:
         if face.face_id == str(face_id):
             return face
-    known = ", ".join(f.face_id for f in job.options.faces) or "none"
-    raise FaceChoiceError(f"Kling found no face {face_id!r} in this video; its faces: {known}.")
+    known = ", ".join(f.face_id for f in job.options.faces)
+    if known:
+        words = _("Kling found no face {face_id} in this video; its faces: {known}.")
+    else:
+        words = _("Kling found no face {face_id} in this video; its faces: none.")
+    raise FaceChoiceError(words.format(face_id=repr(face_id), known=known))
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,7 @@ def timing_with_defaults(
         video_ms = _ms(job.inputs.video_duration) or face.end_time
         if audio_ms is None:
             raise MediaValidationError(
-                "The audio's length could not be measured; give the trim end (sound_end_time)."
+                _("The audio's length could not be measured; give the trim end (sound_end_time).")
             )
         end = min(audio_ms, start + max(0, video_ms - insert))
     return FaceTiming(face.face_id, start, end, insert, sound_volume, original_audio_volume)

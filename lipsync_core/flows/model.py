@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from lipsync_core.errors import UnexpectedResponseError, provider_display_name
+from lipsync_core.i18n import _
 
 
 def utc_now() -> datetime:
@@ -110,9 +111,9 @@ def map_provider_state(provider: str, provider_state: str) -> JobState:
     try:
         return table[str(provider_state)]
     except KeyError:
-        name = provider_display_name(provider)
+        words = _("{name} reported the state {state}, which this app does not know.")
         raise UnexpectedResponseError(
-            f"{name} reported the state {provider_state!r}, which this app does not know.",
+            words.format(name=provider_display_name(provider), state=repr(provider_state)),
             provider=provider,
             provider_message=str(provider_state),
         ) from None

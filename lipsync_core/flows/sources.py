@@ -14,6 +14,7 @@ from urllib.parse import quote
 from lipsync_core.config import Settings
 from lipsync_core.errors import ConfigurationError, LipsyncError, provider_display_name
 from lipsync_core.flows.model import JobInputs
+from lipsync_core.i18n import _
 from lipsync_core.providers.kling import sound_file_from_path
 
 MediaKind = Literal["video", "audio"]
@@ -27,20 +28,36 @@ def uploads_dir(settings: Settings) -> Path:
 
 def public_url_for(path: str | Path, settings: Settings, *, provider: str | None = None) -> str:
     """The public address of an uploaded file, or a plain refusal saying what is missing."""
-    name = provider_display_name(provider) if provider else "a provider"
+    name = provider_display_name(provider) if provider else None
+    if not settings.public_base_url and name:
+        words = _(
+            "To send a file from your computer to {name}, set LIPSYNC_PUBLIC_BASE_URL to the "
+            "public address where this app's uploads folder is served, or give a link to the "
+            "file instead."
+        )
+        raise ConfigurationError(words.format(name=name))
     if not settings.public_base_url:
         raise ConfigurationError(
-            f"To send a file from your computer to {name}, set LIPSYNC_PUBLIC_BASE_URL to the "
-            f"public address where this app's {UPLOADS} folder is served, or give a link "
-            "to the file instead."
+            _(
+                "To send a file from your computer to a provider, set LIPSYNC_PUBLIC_BASE_URL to "
+                "the public address where this app's uploads folder is served, or give a link to "
+                "the file instead."
+            )
         )
     folder = uploads_dir(settings).resolve()
     file = Path(path).resolve()
+    if not file.is_relative_to(folder) and name:
+        words = _(
+            "The file {file} is not in the uploads folder ({folder}), so {name} cannot fetch "
+            "it; upload it through the app or give a link to it instead."
+        )
+        raise ConfigurationError(words.format(file=file.name, folder=folder, name=name))
     if not file.is_relative_to(folder):
-        raise ConfigurationError(
-            f"The file {file.name} is not in the uploads folder ({folder}), so {name} cannot "
+        words = _(
+            "The file {file} is not in the uploads folder ({folder}), so a provider cannot "
             "fetch it; upload it through the app or give a link to it instead."
         )
+        raise ConfigurationError(words.format(file=file.name, folder=folder))
     relative = file.relative_to(folder).as_posix()
     return f"{settings.public_base_url}/{UPLOADS}/{quote(relative)}"
 
@@ -53,8 +70,10 @@ def media_url(
     path = getattr(inputs, f"{kind}_path")
     if url:
         return url
+    if not path and kind == "video":
+        raise MissingMediaError(_("No video was given; add a video file or link."))
     if not path:
-        raise MissingMediaError(f"No {kind} was given; add a {kind} file or link.")
+        raise MissingMediaError(_("No audio was given; add a audio file or link."))
     if sandbox:
         return local_file(path, kind).as_uri()
     return public_url_for(local_file(path, kind), settings, provider=provider)
@@ -66,13 +85,17 @@ def kling_sound_file(inputs: JobInputs) -> str:
         return inputs.audio_url
     if inputs.audio_path:
         return sound_file_from_path(local_file(inputs.audio_path, "audio"))
-    raise MissingMediaError("No audio was given; add an audio file or link.")
+    raise MissingMediaError(_("No audio was given; add an audio file or link."))
 
 
 def local_file(path: str | Path, kind: MediaKind) -> Path:
     file = Path(path).expanduser().resolve()
+    if not file.is_file() and kind == "video":
+        words = _("The video file {file} is no longer on this computer.")
+        raise MissingMediaError(words.format(file=file.name))
     if not file.is_file():
-        raise MissingMediaError(f"The {kind} file {file.name} is no longer on this computer.")
+        words = _("The audio file {file} is no longer on this computer.")
+        raise MissingMediaError(words.format(file=file.name))
     return file
 
 

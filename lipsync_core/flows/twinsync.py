@@ -21,6 +21,7 @@ from lipsync_core.flows.common import (
 )
 from lipsync_core.flows.model import Cost, CostUnit, Job, Stage, map_provider_state
 from lipsync_core.flows.sources import media_url
+from lipsync_core.i18n import _
 from lipsync_core.providers.twinsync import TwinSyncTask
 
 PROVIDER = "twinsync"
@@ -97,9 +98,11 @@ def _unconfirmed(job: Job, ctx: FlowContext) -> bool:
         return False
     failed(
         job,
-        "The app could not confirm whether TwinSync received this job: the sending was "
-        "interrupted before TwinSync's answer was saved, and TwinSync offers no way to look it "
-        "up. Check your TwinSync account before submitting again, so you do not pay twice.",
+        _(
+            "The app could not confirm whether TwinSync received this job: the sending was "
+            "interrupted before TwinSync's answer was saved, and TwinSync offers no way to look "
+            "it up. Check your TwinSync account before submitting again, so you do not pay twice."
+        ),
         ctx.now(),
     )
     job.cost_used = UNKNOWN_COST

@@ -18,6 +18,7 @@ from lipsync_core.errors import (
     provider_display_name,
 )
 from lipsync_core.http import Answer, status_error_class
+from lipsync_core.i18n import N_, _
 from lipsync_core.providers.common import (
     IdText,
     ProviderClient,
@@ -63,12 +64,13 @@ class SyncMode(StrEnum):
 # What each sync mode does, in plain words, so a person can choose one. AusyncLab's document
 # (shared/seeds/000) lists the modes by name only and does not define them beyond their names:
 # these lines describe how the embedded sandbox renders each mode, read from the names.
+# In English here (marked for the catalogue): show them with ``_()``.
 SYNC_MODE_DESCRIPTIONS: dict[SyncMode, str] = {
-    SyncMode.LOOP: "repeat the video until the audio ends (AusyncLab's default)",
-    SyncMode.BOUNCE: "play the video forward, then backward, until the audio ends",
-    SyncMode.CUT_OFF: "stop at whichever of the video and the audio is shorter",
-    SyncMode.SILENCE: "keep both whole: pad the shorter one with silence or a held last frame",
-    SyncMode.REMAP: "stretch or squeeze the video to the audio's length",
+    SyncMode.LOOP: N_("repeat the video until the audio ends (AusyncLab's default)"),
+    SyncMode.BOUNCE: N_("play the video forward, then backward, until the audio ends"),
+    SyncMode.CUT_OFF: N_("stop at whichever of the video and the audio is shorter"),
+    SyncMode.SILENCE: N_("keep both whole: pad the shorter one with silence or a held last frame"),
+    SyncMode.REMAP: N_("stretch or squeeze the video to the audio's length"),
 }
 
 
@@ -269,7 +271,9 @@ class AusyncLabClient(ProviderClient):
         if status == 200 and isinstance(body, dict) and "result" in body:
             return body["result"]
         if status == 200:
-            raise self._transport.unexpected(answer, "an answer without a result")
+            raise self._transport.unexpected(
+                answer, N_("{name} sent an answer without a result (HTTP {status}).")
+            )
         raise self._error_for(status, body, answer, creating=creating)
 
     def _error_for(
@@ -297,8 +301,9 @@ def _choice(enum: type[EnumT], value: str, field: str) -> EnumT:
         return enum(value)
     except ValueError:
         allowed = ", ".join(member.value for member in enum)
+        words = _("AusyncLab has no {field} {value}; choose one of: {allowed}.")
         raise InvalidRequestError(
-            f"AusyncLab has no {field} {value!r}; choose one of: {allowed}.", provider=PROVIDER
+            words.format(field=field, value=repr(value), allowed=allowed), provider=PROVIDER
         ) from None
 
 
@@ -313,10 +318,7 @@ def _envelope_status(body: Any, http_status: int) -> int:
 
 
 def _sentence(cls: type[ProviderError], detail: str, status: int) -> str:
-    base = cls.default_sentence.format(name=provider_display_name(PROVIDER))
-    if detail:
-        return f"{base}: {detail.rstrip('.')} (HTTP {status})."
-    return f"{base} (HTTP {status})."
+    return cls.sentence(provider_display_name(PROVIDER), detail, http_status=status)
 
 
 def error_detail(body: Any) -> str:

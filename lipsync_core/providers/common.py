@@ -11,6 +11,7 @@ import requests
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from lipsync_core.http import Answer, RetryPolicy, Transport
+from lipsync_core.i18n import N_
 from lipsync_core.redaction import Secret
 
 logger = logging.getLogger(__name__)
@@ -172,7 +173,9 @@ def parse(transport: Transport, answer: Answer, model: type[ModelT], data: Any) 
         return model.model_validate(data)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         raise transport.unexpected(
-            answer, f"an answer this app does not understand ({first_problem(exc)})"
+            answer,
+            N_("{name} sent an answer this app does not understand ({problem}) (HTTP {status})."),
+            problem=first_problem(exc),
         ) from exc
 
 
@@ -199,7 +202,9 @@ def parse_list(
 ) -> ReadList[ModelT]:
     """Every readable entry; an unreadable one is logged and listed in ``skipped``, not fatal."""
     if not isinstance(data, list):
-        raise transport.unexpected(answer, "something other than the expected list")
+        raise transport.unexpected(
+            answer, N_("{name} sent something other than the expected list (HTTP {status}).")
+        )
     items: list[ModelT] = []
     skipped: list[SkippedItem] = []
     for position, entry in enumerate(data):

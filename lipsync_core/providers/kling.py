@@ -25,6 +25,7 @@ from lipsync_core.errors import (
     RateLimitError,
 )
 from lipsync_core.http import Answer, status_error_class
+from lipsync_core.i18n import N_, _
 from lipsync_core.providers.common import (
     IdText,
     MillisDatetime,
@@ -52,28 +53,45 @@ _CODE_CLASSES: dict[int, type[ProviderError]] = {
     **dict.fromkeys((5000, 5001, 5002), ProviderUnavailableError),
 }
 
+# Kling's official error table in plain words, one whole message per code (the code is kept
+# in the text); the codes whose refusal Kling explains also take its words (``{details}``).
 _CODE_SENTENCES: dict[int, str] = {
-    1000: "Kling did not accept the API key; check your 302.ai key in the settings",
-    1001: "Kling did not receive an API key; add your 302.ai key in the settings",
-    1002: "Kling did not accept the API key; check your 302.ai key in the settings",
-    1003: "Kling says the API key is not active yet",
-    1004: "Kling says the API key has expired; create a new one at 302.ai",
-    1100: "Kling says there is a problem with your account; check it at 302.ai",
-    1101: "Kling says your account is in arrears; top it up at 302.ai",
-    1102: "Kling says your account has run out of credits",
-    1103: "Kling says your key has no permission for this feature",
-    1200: "Kling rejected the request's parameters",
-    1201: "Kling rejected the request",
-    1202: "Kling does not accept this kind of request here",
-    1203: "Kling could not find that task or session",
-    1300: "Kling refused the request under its platform policy",
-    1301: "Kling's content safety check refused the media",
-    1302: "Kling is receiving too many requests; wait a moment and try again",
-    1303: "Kling is already running as many of your tasks as it allows; wait for one to finish",
-    1304: "Kling refused the request because of your account's IP allow-list",
-    5000: "Kling had an internal error; try again in a few minutes",
-    5001: "Kling is temporarily unavailable; try again in a few minutes",
-    5002: "Kling's server timed out; try again in a few minutes",
+    1000: N_(
+        "Kling did not accept the API key; check your 302.ai key in the settings (code {code})."
+    ),
+    1001: N_(
+        "Kling did not receive an API key; add your 302.ai key in the settings (code {code})."
+    ),
+    1002: N_(
+        "Kling did not accept the API key; check your 302.ai key in the settings (code {code})."
+    ),
+    1003: N_("Kling says the API key is not active yet (code {code})."),
+    1004: N_("Kling says the API key has expired; create a new one at 302.ai (code {code})."),
+    1100: N_("Kling says there is a problem with your account; check it at 302.ai (code {code})."),
+    1101: N_("Kling says your account is in arrears; top it up at 302.ai (code {code})."),
+    1102: N_("Kling says your account has run out of credits (code {code})."),
+    1103: N_("Kling says your key has no permission for this feature (code {code})."),
+    1200: N_("Kling rejected the request's parameters (code {code})."),
+    1201: N_("Kling rejected the request (code {code})."),
+    1202: N_("Kling does not accept this kind of request here (code {code})."),
+    1203: N_("Kling could not find that task or session (code {code})."),
+    1300: N_("Kling refused the request under its platform policy (code {code})."),
+    1301: N_("Kling's content safety check refused the media (code {code})."),
+    1302: N_("Kling is receiving too many requests; wait a moment and try again (code {code})."),
+    1303: N_(
+        "Kling is already running as many of your tasks as it allows; wait for one to finish "
+        "(code {code})."
+    ),
+    1304: N_("Kling refused the request because of your account's IP allow-list (code {code})."),
+    5000: N_("Kling had an internal error; try again in a few minutes (code {code})."),
+    5001: N_("Kling is temporarily unavailable; try again in a few minutes (code {code})."),
+    5002: N_("Kling's server timed out; try again in a few minutes (code {code})."),
+}
+_CODE_DETAILED: dict[int, str] = {
+    1200: N_("Kling rejected the request's parameters: {details} (code {code})."),
+    1201: N_("Kling rejected the request: {details} (code {code})."),
+    1300: N_("Kling refused the request under its platform policy: {details} (code {code})."),
+    1301: N_("Kling's content safety check refused the media: {details} (code {code})."),
 }
 
 
@@ -178,16 +196,18 @@ def _object(value: Any, field: str) -> dict[str, Any]:
 def sound_file_from_path(path: str | Path) -> str:
     """The base64 ``sound_file`` value Kling accepts for a local .mp3/.wav/.m4a of at most 5 MB."""
     audio = Path(path)
+    if audio.suffix.lower() not in SOUND_FILE_EXTENSIONS and audio.suffix:
+        words = _("The audio file is {extension}; Kling accepts .mp3, .wav or .m4a.")
+        raise MediaValidationError(words.format(extension=audio.suffix))
     if audio.suffix.lower() not in SOUND_FILE_EXTENSIONS:
         raise MediaValidationError(
-            f"The audio file is {audio.suffix or 'without an extension'}; "
-            "Kling accepts .mp3, .wav or .m4a."
+            _("The audio file is without an extension; Kling accepts .mp3, .wav or .m4a.")
         )
     size = audio.stat().st_size
     if size > SOUND_FILE_MAX_BYTES:
-        raise MediaValidationError(
-            f"The audio file is {size / 1024 / 1024:.1f} MB; Kling accepts at most 5 MB."
-        )
+        # Kept with a job when the task is created in the background: plain digits.
+        words = _("The audio file is {size} MB; Kling accepts at most 5 MB.")
+        raise MediaValidationError(words.format(size=f"{size / 1024 / 1024:.1f}"))
     return base64.b64encode(audio.read_bytes()).decode("ascii")
 
 
@@ -241,7 +261,9 @@ class KlingClient(ProviderClient):
         body = self._transport.body(answer)
         if isinstance(body, dict) and _is_zero(body.get("code")) and answer.ok:
             if body.get("data") is None:
-                raise self._transport.unexpected(answer, "an answer without data")
+                raise self._transport.unexpected(
+                    answer, N_("{name} sent an answer without data (HTTP {status}).")
+                )
             return body["data"]
         raise self._error_for(body, answer)
 
@@ -301,15 +323,12 @@ def _sentence(
 ) -> str:
     """Kling's own words for a known code; else the error class's sentence with the message."""
     known = _CODE_SENTENCES.get(code) if isinstance(code, int) else None
-    suffix = f" (code {code})" if code is not None else f" (HTTP {http_status})"
-    if known and message and code in (1200, 1201, 1300, 1301):
-        return f"{known}: {message.rstrip('.')}{suffix}."
+    detailed = _CODE_DETAILED.get(code) if isinstance(code, int) else None
+    if detailed and message:
+        return _(detailed).format(details=message.rstrip("."), code=code)
     if known:
-        return f"{known}{suffix}."
-    base = cls.default_sentence.format(name="Kling")
-    if message:
-        return f"{base}: {message.rstrip('.')}{suffix}."
-    return f"{base}{suffix}."
+        return _(known).format(code=code)
+    return cls.sentence("Kling", message, code=code, http_status=http_status)
 
 
 __all__ = [

@@ -21,6 +21,7 @@ from lipsync_core.errors import (
     ProviderUnavailableError,
 )
 from lipsync_core.http import Answer, status_error_class
+from lipsync_core.i18n import N_, _
 from lipsync_core.providers.common import IdText, ProviderClient, WireModel
 
 PROVIDER = "twinsync"
@@ -28,12 +29,38 @@ DEFAULT_BASE_URL = "http://api.twinsync.xyz:27323"
 PATH = "/videotalking"
 QUEUED = 100
 
-_SUBMIT_ERRORS: dict[int, tuple[type[ProviderError], str]] = {
-    200: (InvalidRequestError, "TwinSync says the request is missing or has a wrong parameter"),
-    201: (AuthenticationError, "TwinSync did not accept the API key; check it in the settings"),
-    202: (InvalidRequestError, "TwinSync could not use the audio or video address"),
-    203: (ProviderUnavailableError, "TwinSync had an internal error; try again in a few minutes"),
+# An error code's class and words: alone, and with TwinSync's message (``None``: never shown).
+ErrorWords = tuple[type[ProviderError], str, str | None]
+_SUBMIT_ERRORS: dict[int, ErrorWords] = {
+    200: (
+        InvalidRequestError,
+        N_("TwinSync says the request is missing or has a wrong parameter (code {code})."),
+        N_(
+            "TwinSync says the request is missing or has a wrong parameter: {details} "
+            "(code {code})."
+        ),
+    ),
+    201: (
+        AuthenticationError,
+        N_("TwinSync did not accept the API key; check it in the settings (code {code})."),
+        None,
+    ),
+    202: (
+        InvalidRequestError,
+        N_("TwinSync could not use the audio or video address (code {code})."),
+        N_("TwinSync could not use the audio or video address: {details} (code {code})."),
+    ),
+    203: (
+        ProviderUnavailableError,
+        N_("TwinSync had an internal error; try again in a few minutes (code {code})."),
+        N_("TwinSync had an internal error; try again in a few minutes: {details} (code {code})."),
+    ),
 }
+_OTHER_ERROR: ErrorWords = (
+    ProviderError,
+    N_("TwinSync reported a problem (code {code})."),
+    N_("TwinSync reported a problem: {details} (code {code})."),
+)
 
 
 class TwinSyncState(StrEnum):
@@ -98,12 +125,16 @@ class TwinSyncClient(ProviderClient):
         state = _state_of(reply)
         if state is None:
             if reply.result_code == 200:
-                raise self._error_for(reply, answer, {200: (NotFoundError, _NOT_FOUND)})
+                raise self._error_for(reply, answer, {200: _NOT_FOUND})
             raise self._transport.unexpected(
-                answer, f"a status code this app does not know ({reply.result_code})"
+                answer,
+                N_("{name} sent a status code this app does not know ({code}) (HTTP {status})."),
+                code=reply.result_code,
             )
         if state is TwinSyncState.SUCCEEDED and not reply.result_url:
-            raise self._transport.unexpected(answer, "a finished task without its video address")
+            raise self._transport.unexpected(
+                answer, N_("{name} sent a finished task without its video address (HTTP {status}).")
+            )
         return TwinSyncTask(
             task_id=reply.task_id or task_id,
             state=state,
@@ -120,7 +151,7 @@ class TwinSyncClient(ProviderClient):
         except ValueError:
             if answer.ok:
                 raise self._transport.unexpected(
-                    answer, "an answer without a result code"
+                    answer, N_("{name} sent an answer without a result code (HTTP {status}).")
                 ) from None
             raise self._transport.error_page(answer) from None
         if answer.status == 429 or answer.status >= 500:
@@ -141,21 +172,29 @@ class TwinSyncClient(ProviderClient):
         self,
         reply: TwinSyncAnswer,
         answer: Answer,
-        table: dict[int, tuple[type[ProviderError], str]],
+        table: dict[int, ErrorWords],
     ) -> ProviderError:
-        cls, sentence = table.get(reply.result_code, (ProviderError, "TwinSync reported a problem"))
+        cls, alone, detailed = table.get(reply.result_code, _OTHER_ERROR)
         message = self._transport.provider_text(reply.msg)
-        detail = f": {message.rstrip('.')}" if message and cls is not AuthenticationError else ""
+        code = reply.result_code
+        if message and detailed:
+            words = _(detailed).format(details=message.rstrip("."), code=code)
+        else:
+            words = _(alone).format(code=code)
         return self._transport.error(
             cls,
-            f"{sentence}{detail} (code {reply.result_code}).",
+            words,
             answer,
             provider_code=reply.result_code,
             provider_message=message,
         )
 
 
-_NOT_FOUND = "TwinSync does not know this task"
+_NOT_FOUND: ErrorWords = (
+    NotFoundError,
+    N_("TwinSync does not know this task (code {code})."),
+    N_("TwinSync does not know this task: {details} (code {code})."),
+)
 
 
 def _state_of(answer: TwinSyncAnswer) -> TwinSyncState | None:
