@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from lipsync_core.i18n import _
 from ui import keys
 from ui.access import require_access
 from ui.compare.blind import render_blind_test
@@ -14,22 +15,28 @@ from ui.timezones import local_time
 
 require_access()  # also when Streamlit runs this file alone
 runtime = runtime_or_stop()
-st.title("Compare providers")
+st.title(_("Compare providers"))
 prices, measured, side_by_side, blind = st.tabs(
-    ["Prices", "Measured", SIDE_BY_SIDE, "Blind test"],
-    default=SIDE_BY_SIDE if linked_group() else None,  # a comparison's link opens its tab
+    [_("Prices"), _("Measured"), _(SIDE_BY_SIDE), _("Blind test")],
+    default=_(SIDE_BY_SIDE) if linked_group() else None,  # a comparison's link opens its tab
 )
 
 with prices:
     settings = render_prices(runtime)
 
 with measured:
-    window = st.selectbox("Period", list(WINDOWS), index=1, key=keys.COMPARE_WINDOW)
+    window = st.selectbox(
+        _("Period"), list(WINDOWS), index=1, format_func=_, key=keys.COMPARE_WINDOW
+    )
     period = period_of(window)
     render_stats(runtime, period, settings)
 
 with side_by_side:
-    st.caption(f"Comparisons sent in the period chosen under Measured ({window.lower()}).")
+    st.caption(
+        _("Comparisons sent in the period chosen under Measured ({period}).").format(
+            period=_(window).lower()
+        )
+    )
     render_groups(runtime, comparisons(runtime, period), local_time(st.context.timezone).zone)
 
 with blind:

@@ -16,6 +16,7 @@ from itertools import combinations
 import streamlit as st
 
 from lipsync_core.flows.model import Job
+from lipsync_core.i18n import N_, _, translate_stored
 from lipsync_core.ranking import Winner
 from lipsync_core.votes import VoteError, VoteStore
 from ui import keys
@@ -29,10 +30,10 @@ from ui.quality import quality_figures
 from ui.runtime import Runtime
 
 Pair = tuple[str, str, str]
-CHOICES = ((Winner.LEFT, "A is better"), (Winner.TIE, "As good as each other"),
-           (Winner.RIGHT, "B is better"))  # fmt: skip
-PICKED = {Winner.LEFT: "You picked A.", Winner.RIGHT: "You picked B.",
-          Winner.TIE: "You found them as good as each other."}  # fmt: skip
+CHOICES = ((Winner.LEFT, N_("A is better")), (Winner.TIE, N_("As good as each other")),
+           (Winner.RIGHT, N_("B is better")))  # fmt: skip
+PICKED = {Winner.LEFT: N_("You picked A."), Winner.RIGHT: N_("You picked B."),
+          Winner.TIE: N_("You found them as good as each other.")}  # fmt: skip
 
 
 def pick_pair(
@@ -50,22 +51,26 @@ def pick_pair(
 def render_blind_test(runtime: Runtime) -> None:
     votes = VoteStore(runtime.service.store)
     st.caption(
-        "Two results of the same video and audio, without their providers' names and in random "
-        "order. Play them together, then pick the one whose lips follow the speech better; the "
-        f"providers are shown after your vote. Voting as {_voter_words()}."
+        _(
+            "Two results of the same video and audio, without their providers' names and in "
+            "random order. Play them together, then pick the one whose lips follow the speech "
+            "better; the providers are shown after your vote. Voting as {voter}."
+        ).format(voter=_voter_words())
     )
     told = st.session_state.pop(keys.BLIND_MESSAGE, None)
     if told:
-        st.warning(plain(told))
+        st.warning(plain(translate_stored(told)))
     pair = current_pair(runtime, votes)
     if pair is None:
         st.info(
-            "No comparison has two finished results yet: on the Submit page, send one video "
-            "and audio to several providers at once, and their results can be judged here."
+            _(
+                "No comparison has two finished results yet: on the Submit page, send one video "
+                "and audio to several providers at once, and their results can be judged here."
+            )
         )
     else:
         _judge(runtime, votes, pair)
-    st.subheader("Ranking from everyone's votes")
+    st.subheader(_("Ranking from everyone's votes"))
     render_ranking(runtime, votes)
 
 
@@ -97,25 +102,30 @@ def _judge(runtime: Runtime, votes: VoteStore, pair: tuple[str, Job, Job]) -> No
     with st.container(key=keys.BLIND_PLAYERS):
         for column, name, job in zip(st.columns(2), "AB", (left, right), strict=True):
             with column:
-                st.markdown(f"**Result {name}**")
+                st.markdown(_("**Result {name}**").format(name=name))
                 _player(job)
                 if voted is not None:
-                    st.markdown(f"**{target_label(job.provider, job.model)}**" +
-                                (" · sandbox" if job.sandbox else ""))  # fmt: skip
+                    target = target_label(job.provider, job.model)
+                    st.markdown(_("**{target}** · sandbox").format(target=target) if job.sandbox
+                                else f"**{target}**")  # fmt: skip
                     st.caption(plain(quality_figures(job)))
     play_together(keys.BLIND_PLAYERS, key=keys.BLIND_PLAY_BOTH)
     if voted is None:
         row = st.container(horizontal=True, gap="small")
         for winner, words in CHOICES:
-            row.button(words, key=keys.blind_vote(winner.value), on_click=_vote,
+            row.button(_(words), key=keys.blind_vote(winner.value), on_click=_vote,
                        args=(votes, (group, left.id, right.id), winner))  # fmt: skip
-        row.button("Skip this pair", key=keys.BLIND_SKIP, type="tertiary", on_click=_next,
+        row.button(_("Skip this pair"), key=keys.BLIND_SKIP, type="tertiary", on_click=_next,
                    args=(left.id, right.id))  # fmt: skip
         return
     names = {"A": target_label(left.provider, left.model),
              "B": target_label(right.provider, right.model)}  # fmt: skip
-    st.success(f"{PICKED[Winner(voted)]} A was {names['A']}; B was {names['B']}. Thank you!")
-    st.button("Next pair", key=keys.BLIND_NEXT, type="primary", on_click=_next,
+    st.success(
+        _("{picked} A was {a}; B was {b}. Thank you!").format(
+            picked=_(PICKED[Winner(voted)]), a=names["A"], b=names["B"]
+        )
+    )
+    st.button(_("Next pair"), key=keys.BLIND_NEXT, type="primary", on_click=_next,
               args=(left.id, right.id))  # fmt: skip
 
 
@@ -124,7 +134,7 @@ def _player(job: Job) -> None:
     if playable:
         st.video(playable)
     else:
-        st.caption("This result can no longer be played.")
+        st.caption(_("This result can no longer be played."))
 
 
 def _vote(votes: VoteStore, pair: Pair, winner: Winner) -> None:
@@ -148,4 +158,4 @@ def _next(left: str, right: str) -> None:
 def _voter_words() -> str:
     """Who votes, in words: the signed-in person's name, or this computer without sign-in."""
     person = signed_in()
-    return person.name if person else "this computer"
+    return person.name if person else _("this computer")

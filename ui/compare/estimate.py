@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from lipsync_core import media
+from lipsync_core import formats, media
 from lipsync_core.errors import LipsyncError, MediaValidationError, provider_display_name
+from lipsync_core.i18n import _, translate_stored
 from lipsync_core.pricing import PRICES, estimate, to_currency
 from lipsync_core.team import TeamSettings
 from ui import keys
@@ -21,22 +22,26 @@ from ui.uploads import AUDIO_TYPES, VIDEO_TYPES, Upload
 def render_estimate(settings: TeamSettings) -> None:
     typed_col, file_col = st.columns(2)
     typed = typed_col.number_input(
-        "Length of the audio (seconds)", min_value=0.1, max_value=3600.0, value=None,
-        step=1.0, key=keys.COMPARE_DURATION, placeholder="e.g. 12.5",
+        _("Length of the audio (seconds)"), min_value=0.1, max_value=3600.0, value=None,
+        step=1.0, key=keys.COMPARE_DURATION, placeholder=_("e.g. 12.5"),
     )  # fmt: skip
     upload = file_col.file_uploader(
-        "…or the audio (or video) file", type=AUDIO_TYPES + VIDEO_TYPES, key=keys.COMPARE_FILE
+        _("…or the audio (or video) file"), type=AUDIO_TYPES + VIDEO_TYPES, key=keys.COMPARE_FILE
     )
     seconds = typed
     if upload is not None:
         try:
             seconds = measured_seconds(upload)
         except LipsyncError as exc:
-            st.error(plain(about("Audio or video file", str(exc))))
+            st.error(plain(about(_("Audio or video file"), str(exc))))
             return
-        st.caption(f"{plain(upload.name)} lasts {seconds:.1f} s (its sound track, as measured).")
+        st.caption(
+            _("{name} lasts {length} (its sound track, as measured).").format(
+                name=plain(upload.name), length=formats.seconds(seconds)
+            )
+        )
     if seconds is None:
-        st.caption("Type a length or choose a file to see what each provider would charge.")
+        st.caption(_("Type a length or choose a file to see what each provider would charge."))
         return
     st.dataframe(estimate_table(seconds, settings), hide_index=True, width="stretch")
 
@@ -58,7 +63,9 @@ def _probe(upload: Upload) -> float:
         info = media.probe(path)
     seconds = info.audio_duration or info.duration
     if not seconds:
-        raise MediaValidationError(f"The length of {upload.name} could not be measured.")
+        raise MediaValidationError(
+            _("The length of {name} could not be measured.").format(name=upload.name)
+        )
     return float(seconds)
 
 
@@ -73,9 +80,9 @@ def estimate_table(seconds: float, settings: TeamSettings) -> pd.DataFrame:
         converted = to_currency(cost, settings.rates)
         rows.append(
             {
-                "Provider": provider_display_name(provider),
-                "Model": model,
-                "Cost": cost.explanation,
+                _("Provider"): provider_display_name(provider),
+                _("Model"): model,
+                _("Cost"): translate_stored(cost.explanation),
                 currency: converted,
             }
         )

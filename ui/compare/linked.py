@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lipsync_core.i18n import N_, _
 from ui import keys
 
 GROUP_PARAM = "group"
 COMPARE_PAGE = "views/compare_page.py"
-SIDE_BY_SIDE = "Side by side"
+SIDE_BY_SIDE = N_("Side by side")
+"""The Compare page's tab (shown translated: ``_(SIDE_BY_SIDE)``)."""
 
 
-def side_by_side_link(group_id: str, label: str = "See them side by side") -> None:
-    """A link to this comparison's Side by side view."""
+def side_by_side_link(group_id: str, label: str | None = None) -> None:
+    """A link to this comparison's Side by side view (by default: "See them side by side")."""
     st.page_link(
-        COMPARE_PAGE, label=label, icon=":material/compare:", query_params={GROUP_PARAM: group_id}
+        COMPARE_PAGE,
+        label=label or _("See them side by side"),
+        icon=":material/compare:",
+        query_params={GROUP_PARAM: group_id},
     )
 
 

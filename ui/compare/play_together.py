@@ -7,6 +7,7 @@ with sound), and keeps the second within a tenth of a second of the first while 
 Only one of them is heard at a time, so the sound tracks never echo; the control switches
 which. The same control plays any number of videos (Side by side plays every output of a
 comparison): ``names`` name the videos in page order, and the buttons' words can be given.
+The words come in the reader's language with the data (the HTML's are only the first draw's).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import streamlit as st
+
+from lipsync_core.i18n import _
 
 HTML = """
 <div class="together">
@@ -45,12 +48,15 @@ export default function (component) {
   const names = data.names || ["A", "B"];
   if (data.play) { button("play").textContent = data.play; }
   if (data.pause) { button("pause").textContent = data.pause; }
+  const soundWords = data.sound || "Sound from {name} (switch to {next})";
   button("sound").hidden = names.length < 2;
   let heard = 0;
   let keeper = null;
   const label = () => {
     const next = names[(heard + 1) % names.length];
-    button("sound").textContent = `Sound from ${names[heard]} (switch to ${next})`;
+    button("sound").textContent = soundWords
+      .replace("{name}", names[heard])
+      .replace("{next}", next);
   };
   const hear = () => {
     videos().forEach((video, index) => { video.muted = index !== heard; });
@@ -101,5 +107,11 @@ def play_together(
 ) -> None:
     """The control for the videos inside ``st.container(key=players_key)``, named ``names`` in
     page order; ``play`` and ``pause`` replace the buttons' words ("both")."""
-    data = {"players": players_key, "names": list(names), "play": play, "pause": pause}
+    data = {
+        "players": players_key,
+        "names": list(names),
+        "play": play or _("▶ Play both from the start"),
+        "pause": pause or _("Pause both"),
+        "sound": _("Sound from {name} (switch to {next})"),
+    }
     _component(key=key, data=data)

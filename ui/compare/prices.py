@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from lipsync_core.errors import provider_display_name
+from lipsync_core.i18n import N_, _
 from lipsync_core.pricing import PRICES, Price, estimate, to_currency
 from lipsync_core.team import TeamSettings
 from ui import keys
@@ -21,9 +22,9 @@ from ui.timezones import viewer_timezone
 
 SECONDS = range(1, 61)
 UNIT_WORDS = {
-    "credits": "AusyncLab credits",
-    "PTC": "PTC (302.ai's prepaid credits)",
-    "unknown": "not published",
+    "credits": N_("AusyncLab credits"),
+    "PTC": N_("PTC (302.ai's prepaid credits)"),
+    "unknown": N_("not published"),
 }
 
 
@@ -36,22 +37,30 @@ def render_prices(runtime: Runtime) -> TeamSettings:
     """The price table, the team's rates, the chart and the estimate box; returns the team's
     settings (as saved: every page uses them)."""
     st.dataframe(price_table(PRICES.values()), hide_index=True, width="stretch")
-    st.caption(f"{PTC_WORDS}. A credit's price depends on your AusyncLab plan: set it below.")
-    st.subheader("In the team's currency")
+    st.caption(
+        _("{ptc}. A credit's price depends on your AusyncLab plan: set it below.").format(
+            ptc=_(PTC_WORDS)
+        )
+    )
+    st.subheader(_("In the team's currency"))
     settings = render_settings(runtime, ON_COMPARE, viewer_timezone())
-    with st.expander("Defaults and where they come from"):
+    with st.expander(_("Defaults and where they come from")):
         render_defaults(ON_COMPARE)
     curve, missing = cost_curve(settings)
     title_col, scale_col = st.columns([3, 1])
-    title_col.markdown(f"**Cost of one job by length of audio ({settings.rates.currency})**")
-    log = scale_col.toggle("Logarithmic scale", key=keys.COMPARE_LOG_SCALE)
+    title_col.markdown(
+        _("**Cost of one job by length of audio ({currency})**").format(
+            currency=settings.rates.currency
+        )
+    )
+    log = scale_col.toggle(_("Logarithmic scale"), key=keys.COMPARE_LOG_SCALE)
     if curve.empty:
-        st.info("No price can be shown in this currency yet: set a rate above.")
+        st.info(_("No price can be shown in this currency yet: set a rate above."))
     else:
         st.altair_chart(_chart(curve, settings.rates.currency, log=log), width="stretch")
     for reason in missing:
-        st.caption(f"Not on the chart: {reason}")
-    st.subheader("Estimate for my file")
+        st.caption(_("Not on the chart: {reason}").format(reason=reason))
+    st.subheader(_("Estimate for my file"))
     render_estimate(settings)
     return settings
 
@@ -61,12 +70,12 @@ def price_table(prices: Iterable[Price]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "Provider": provider_display_name(price.provider),
-                "Model": price.model,
-                "What it is": model_words(price.provider, price.model),
-                "Price": price_words(price),
-                "Unit": UNIT_WORDS.get(price.unit, price.unit),
-                "Source": source_words(price),
+                _("Provider"): provider_display_name(price.provider),
+                _("Model"): price.model,
+                _("What it is"): model_words(price.provider, price.model),
+                _("Price"): price_words(price),
+                _("Unit"): _(UNIT_WORDS[price.unit]) if price.unit in UNIT_WORDS else price.unit,
+                _("Source"): source_words(price),
             }
             for price in prices
         ]
@@ -91,7 +100,9 @@ def cost_curve(
             for s in lengths
         ]
         if any(cost is None for cost in costs):
-            missing.append(f"{name} — {_why_missing(price, settings)}")
+            missing.append(
+                _("{target} — {why}").format(target=name, why=_why_missing(price, settings))
+            )
             continue
         rows += [
             {"target": name, "seconds": s, "cost": c} for s, c in zip(lengths, costs, strict=True)
@@ -101,9 +112,15 @@ def cost_curve(
 
 def _why_missing(price: Price, settings: TeamSettings) -> str:
     if price.unit == "unknown":
-        return "no published price; set the TwinSync price per second above."
-    what = "AusyncLab credit" if price.unit == "credits" else price.unit
-    return f"set the price of 1 {what} in {settings.rates.currency} above."
+        return _("no published price; set the TwinSync price per second above.")
+    currency = settings.rates.currency
+    if price.unit == "credits":
+        return _("set the price of 1 AusyncLab credit in {currency} above.").format(
+            currency=currency
+        )
+    return _("set the price of 1 {unit} in {currency} above.").format(
+        unit=price.unit, currency=currency
+    )
 
 
 def _chart(curve: pd.DataFrame, currency: str, *, log: bool) -> alt.Chart:
@@ -114,9 +131,17 @@ def _chart(curve: pd.DataFrame, currency: str, *, log: bool) -> alt.Chart:
         alt.Chart(data)
         .mark_line()
         .encode(
-            x=alt.X("seconds:Q", title="Length of the audio (seconds)", scale=seconds),
-            y=alt.Y("cost:Q", title=f"Cost of one job ({currency})", scale=cost),
+            x=alt.X("seconds:Q", title=_("Length of the audio (seconds)"), scale=seconds),
+            y=alt.Y(
+                "cost:Q",
+                title=_("Cost of one job ({currency})").format(currency=currency),
+                scale=cost,
+            ),
             color=alt.Color("target:N", title=None, legend=alt.Legend(labelLimit=0)),
-            tooltip=["target", "seconds", alt.Tooltip("cost:Q", format=",.4f")],
+            tooltip=[
+                alt.Tooltip("target:N", title=_("target")),
+                alt.Tooltip("seconds:Q", title=_("seconds")),
+                alt.Tooltip("cost:Q", format=",.4f", title=_("cost")),
+            ],
         )
     )

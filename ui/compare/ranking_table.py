@@ -5,41 +5,66 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from lipsync_core.i18n import N_, _
 from lipsync_core.quality_jobs import MeasuredFigures, measured_figures
 from lipsync_core.ranking import Rated, Target, rank
 from lipsync_core.votes import VoteStore
 from ui.runtime import Runtime
 
-COLUMNS = {
-    "Rank": st.column_config.TextColumn("Rank"),
-    "Provider / model": st.column_config.TextColumn("Provider / model"),
-    "Rating": st.column_config.NumberColumn(
-        "Rating", format="%.0f", help="From the blind votes; 1000 is the average."
-    ),
-    "Range (95 %)": st.column_config.TextColumn(
-        "Range (95 %)", help="Where the rating lies with 95 % confidence; it narrows with votes."
-    ),
-    "Votes": st.column_config.NumberColumn("Votes", format="%d"),
-    "Won · tied · lost": st.column_config.TextColumn("Won · tied · lost"),
-    "Measured results": st.column_config.NumberColumn("Measured results", format="%d"),
-    "Mouth moves": st.column_config.NumberColumn(
-        "Mouth moves",
-        format="percent",
-        help="Share of measured results whose lips move with the speech.",
-    ),
-    "Median offset (ms)": st.column_config.NumberColumn(
-        "Median offset (ms)", format="%.0f", help="How far audio and lips are apart, either way."
-    ),
-    "Median confidence": st.column_config.NumberColumn(
-        "Median confidence", format="%.2f", help="How clearly the lips follow the audio (0–1)."
-    ),
-}
-EXPLAINED = (
+COLUMNS = (
+    "Rank",
+    "Provider / model",
+    "Rating",
+    "Range (95 %)",
+    "Votes",
+    "Won · tied · lost",
+    "Measured results",
+    "Mouth moves",
+    "Median offset (ms)",
+    "Median confidence",
+)
+"""The frame's columns (their English headings; :func:`column_config` shows them translated)."""
+
+
+def column_config() -> dict[str, st.column_config.Column]:
+    """Each column's heading and help, in the reader's language."""
+    return {
+        "Rank": st.column_config.TextColumn(_("Rank")),
+        "Provider / model": st.column_config.TextColumn(_("Provider / model")),
+        "Rating": st.column_config.NumberColumn(
+            _("Rating"), format="%.0f", help=_("From the blind votes; 1000 is the average.")
+        ),
+        "Range (95 %)": st.column_config.TextColumn(
+            _("Range (95 %)"),
+            help=_("Where the rating lies with 95 % confidence; it narrows with votes."),
+        ),
+        "Votes": st.column_config.NumberColumn(_("Votes"), format="%d"),
+        "Won · tied · lost": st.column_config.TextColumn(_("Won · tied · lost")),
+        "Measured results": st.column_config.NumberColumn(_("Measured results"), format="%d"),
+        "Mouth moves": st.column_config.NumberColumn(
+            _("Mouth moves"),
+            format="percent",
+            help=_("Share of measured results whose lips move with the speech."),
+        ),
+        "Median offset (ms)": st.column_config.NumberColumn(
+            _("Median offset (ms)"),
+            format="%.0f",
+            help=_("How far audio and lips are apart, either way."),
+        ),
+        "Median confidence": st.column_config.NumberColumn(
+            _("Median confidence"),
+            format="%.2f",
+            help=_("How clearly the lips follow the audio (0–1)."),
+        ),
+    }
+
+
+EXPLAINED = N_(
     "The rating is a Bradley–Terry fit of every vote (a tie counts half a win each), on the Elo "
     "scale: 100 points apart means one is preferred about 64 % of the time. The measured "
     "figures come from every result measured, voted on or not."
 )
-SANDBOX = (
+SANDBOX = N_(
     "Rows marked (sandbox) are the sandbox's results: it makes no lip movement, so they say "
     "nothing about the providers."
 )
@@ -57,7 +82,7 @@ def ranking_frame(rated: list[Rated], figures: dict[Target, MeasuredFigures]) ->
 def _row(
     place: str, target: Target, rated: Rated | None, measured: MeasuredFigures | None
 ) -> list[object]:
-    voted: list[object] = [None, "no votes yet", 0, "–"]
+    voted: list[object] = [None, _("no votes yet"), 0, "–"]
     if rated is not None:
         spread = f"{rated.low:.0f} – {rated.high:.0f}"
         record = f"{rated.wins} · {rated.ties} · {rated.losses}"
@@ -73,11 +98,11 @@ def render_ranking(runtime: Runtime, votes: VoteStore) -> None:
     rated = rank(votes.contests())
     figures = measured_figures(runtime.service.store)
     if not rated and not figures:
-        st.info("No votes and no measured results yet.")
+        st.info(_("No votes and no measured results yet."))
         return
     if not rated:
-        st.caption("No votes yet: the table shows what the measures say so far.")
-    st.dataframe(ranking_frame(rated, figures), hide_index=True, column_config=COLUMNS)
-    st.caption(EXPLAINED)
+        st.caption(_("No votes yet: the table shows what the measures say so far."))
+    st.dataframe(ranking_frame(rated, figures), hide_index=True, column_config=column_config())
+    st.caption(_(EXPLAINED))
     if any(r.target.sandbox for r in rated) or any(t.sandbox for t in figures):
-        st.caption(SANDBOX)
+        st.caption(_(SANDBOX))

@@ -17,24 +17,25 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from lipsync_core.i18n import N_, _
 from ui import keys
 from ui.labels import target_label
 
 CURRENCY_COLUMN = "cost_per_output_second_in_currency"
 TURNAROUND_WORDS = {
-    "median_turnaround_s": "half finished within",
-    "p90_turnaround_s": "9 in 10 finished within",
+    "median_turnaround_s": N_("half finished within"),
+    "p90_turnaround_s": N_("9 in 10 finished within"),
 }
 # What the quality chart can show upwards: the title of its axis, its format and its scale.
 QUALITY_MEASURES = {
-    "median_confidence": ("How clearly the lips follow the sound (0 to 1, higher is better)",
+    "median_confidence": (N_("How clearly the lips follow the sound (0 to 1, higher is better)"),
                           ".2f", [0, 1]),
-    "mouth_moves_share": ("Results whose mouth moves (higher is better)", ".0%", [0, 1]),
-    "median_abs_offset_ms": ("Lips and sound apart by (ms, lower is better)", ".0f", None),
+    "mouth_moves_share": (N_("Results whose mouth moves (higher is better)"), ".0%", [0, 1]),
+    "median_abs_offset_ms": (N_("Lips and sound apart by (ms, lower is better)"), ".0f", None),
 }  # fmt: skip
 NO_PRICE = {
-    "credits": "set the price of 1 AusyncLab credit under Prices",
-    "PTC": "set the price of 1 PTC (302.ai's prepaid credit) under Prices",
+    "credits": N_("set the price of 1 AusyncLab credit under Prices"),
+    "PTC": N_("set the price of 1 PTC (302.ai's prepaid credit) under Prices"),
 }
 Spec = dict[str, Any]
 Row = dict[str, Any]
@@ -71,13 +72,13 @@ def render_charts(stats: pd.DataFrame, currency: str) -> None:
     ]
     left, right = st.columns(2)
     with left:
-        st.markdown("**Success rate**")
+        st.markdown(_("**Success rate**"))
         st.vega_lite_chart(layered(success_chart(rows)), width="stretch")
     with right:
-        st.markdown("**Time to a result (seconds)**")
+        st.markdown(_("**Time to a result (seconds)**"))
         st.vega_lite_chart(layered(turnaround_chart(rows)), width="stretch")
     if any(known(row[CURRENCY_COLUMN]) for row in rows):
-        st.markdown(f"**Cost per second of result ({currency})**")
+        st.markdown(_("**Cost per second of result ({currency})**").format(currency=currency))
         st.vega_lite_chart(layered(cost_chart(rows, currency)), width="stretch")
     render_quality(rows, currency)
 
@@ -91,15 +92,20 @@ def success_chart(rows: Iterable[Row]) -> Spec:
             "x": {
                 "field": "success_rate",
                 "type": "quantitative",
-                "title": "Succeeded out of finished",
+                "title": _("Succeeded out of finished"),
                 "axis": {"format": "%"},
                 "scale": {"domain": [0, 1]},
             },
             "y": {"field": "target", "type": "nominal", "axis": NAMES_AXIS},
             "tooltip": [
-                {"field": "target", "type": "nominal", "title": "Provider"},
-                {"field": "success_rate", "type": "quantitative", "format": ".0%"},
-                {"field": "finished", "type": "quantitative"},
+                {"field": "target", "type": "nominal", "title": _("Provider")},
+                {
+                    "field": "success_rate",
+                    "type": "quantitative",
+                    "format": ".0%",
+                    "title": _("success_rate"),
+                },
+                {"field": "finished", "type": "quantitative", "title": _("finished")},
             ],
         },
     }
@@ -107,7 +113,7 @@ def success_chart(rows: Iterable[Row]) -> Spec:
 
 def turnaround_chart(rows: Iterable[Row]) -> Spec:
     values = [
-        {"target": row["target"], "measure": words, "seconds": row[name]}
+        {"target": row["target"], "measure": _(words), "seconds": row[name]}
         for row in rows
         for name, words in TURNAROUND_WORDS.items()
         if known(row[name])
@@ -119,7 +125,7 @@ def turnaround_chart(rows: Iterable[Row]) -> Spec:
             "x": {
                 "field": "seconds",
                 "type": "quantitative",
-                "title": "Seconds, from the provider having everything to a result",
+                "title": _("Seconds, from the provider having everything to a result"),
             },
             "y": {"field": "target", "type": "nominal", "axis": NAMES_AXIS},
             "yOffset": {"field": "measure", "type": "nominal"},
@@ -130,9 +136,14 @@ def turnaround_chart(rows: Iterable[Row]) -> Spec:
                 "legend": {"orient": "bottom", "labelLimit": 0},
             },
             "tooltip": [
-                {"field": "target", "type": "nominal", "title": "Provider"},
-                {"field": "measure", "type": "nominal", "title": "Jobs"},
-                {"field": "seconds", "type": "quantitative", "format": ".1f"},
+                {"field": "target", "type": "nominal", "title": _("Provider")},
+                {"field": "measure", "type": "nominal", "title": _("Jobs")},
+                {
+                    "field": "seconds",
+                    "type": "quantitative",
+                    "format": ".1f",
+                    "title": _("seconds"),
+                },
             ],
         },
     }
@@ -147,18 +158,18 @@ def cost_chart(rows: Iterable[Row], currency: str) -> Spec:
             "x": {
                 "field": CURRENCY_COLUMN,
                 "type": "quantitative",
-                "title": f"{currency} per second of result",
+                "title": _("{currency} per second of result").format(currency=currency),
             },
             "y": {"field": "target", "type": "nominal", "axis": NAMES_AXIS},
             "tooltip": [
-                {"field": "target", "type": "nominal", "title": "Provider"},
+                {"field": "target", "type": "nominal", "title": _("Provider")},
                 {
                     "field": CURRENCY_COLUMN,
                     "type": "quantitative",
                     "format": ",.4f",
-                    "title": f"{currency} per second",
+                    "title": _("{currency} per second").format(currency=currency),
                 },
-                {"field": "cost_basis", "type": "nominal", "title": "Cost from"},
+                {"field": "cost_basis", "type": "nominal", "title": _("Cost from")},
             ],
         },
     }
@@ -167,20 +178,26 @@ def cost_chart(rows: Iterable[Row], currency: str) -> Spec:
 def render_quality(rows: Sequence[Row], currency: str) -> None:
     """One point per provider/model: its cost per second of result against a lip-sync figure
     the person chooses; the ones left out, and why."""
-    st.markdown(f"**Lip-sync quality against cost per second of result ({currency})**")
+    st.markdown(
+        _("**Lip-sync quality against cost per second of result ({currency})**").format(
+            currency=currency
+        )
+    )
     measure = st.selectbox(
-        "Quality shown as",
+        _("Quality shown as"),
         list(QUALITY_MEASURES),
-        format_func=lambda name: QUALITY_MEASURES[name][0],
+        format_func=lambda name: _(QUALITY_MEASURES[name][0]),
         key=keys.COMPARE_QUALITY_MEASURE,
     )
     shown, missing = quality_points(rows, measure, currency)
     if not shown:
-        st.info("No provider has both a cost per second in your currency and measured results yet.")
+        st.info(
+            _("No provider has both a cost per second in your currency and measured results yet.")
+        )
     else:
         st.vega_lite_chart(layered(quality_chart(shown, measure, currency)), width="stretch")
     for reason in missing:
-        st.caption(f"Not on this chart: {reason}")
+        st.caption(_("Not on this chart: {reason}").format(reason=reason))
 
 
 def quality_points(rows: Iterable[Row], measure: str, currency: str) -> tuple[list[Row], list[str]]:
@@ -191,19 +208,25 @@ def quality_points(rows: Iterable[Row], measure: str, currency: str) -> tuple[li
             shown.append(row)
             continue
         if row["provider"] == "twinsync" and not known(row[CURRENCY_COLUMN]):
-            why = "set your TwinSync price per second under Prices"
+            why = _("set your TwinSync price per second under Prices")
         elif not known(row[CURRENCY_COLUMN]):
-            why = NO_PRICE.get(str(row["unit"]), f"no cost per second in {currency} is known")
+            unit = str(row["unit"])
+            why = (
+                _(NO_PRICE[unit])
+                if unit in NO_PRICE
+                else _("no cost per second in {currency} is known").format(currency=currency)
+            )
         elif not row["measured"]:
-            why = "none of its results has been measured yet"
+            why = _("none of its results has been measured yet")
         else:
-            why = "its measured results have no such figure (the mouth never moved)"
-        missing.append(f"{row['target']} — {why}.")
+            why = _("its measured results have no such figure (the mouth never moved)")
+        missing.append(_("{target} — {why}.").format(target=row["target"], why=why))
     return shown, missing
 
 
 def quality_chart(rows: Iterable[Row], measure: str, currency: str) -> Spec:
-    title, number, domain = QUALITY_MEASURES[measure]
+    words, number, domain = QUALITY_MEASURES[measure]
+    title = _(words)
     columns = ["target", CURRENCY_COLUMN, measure, "measured"]
     return {
         "data": {"values": points(rows, columns)},
@@ -212,7 +235,7 @@ def quality_chart(rows: Iterable[Row], measure: str, currency: str) -> Spec:
             "x": {
                 "field": CURRENCY_COLUMN,
                 "type": "quantitative",
-                "title": f"{currency} per second of result",
+                "title": _("{currency} per second of result").format(currency=currency),
                 "scale": {"zero": True},
             },
             "y": {
@@ -233,10 +256,10 @@ def quality_chart(rows: Iterable[Row], measure: str, currency: str) -> Spec:
                     "field": CURRENCY_COLUMN,
                     "type": "quantitative",
                     "format": ",.4f",
-                    "title": f"{currency} per second",
+                    "title": _("{currency} per second").format(currency=currency),
                 },
                 {"field": measure, "type": "quantitative", "format": number, "title": title},
-                {"field": "measured", "type": "quantitative", "title": "Results measured"},
+                {"field": "measured", "type": "quantitative", "title": _("Results measured")},
             ],
         },
     }
