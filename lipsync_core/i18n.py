@@ -28,6 +28,7 @@ LANGUAGES = {"en": "English", "vi": "Tiếng Việt", "zh": "中文"}
 DEFAULT_LANGUAGE = "en"
 LOCALE_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
+MIN_LETTERS = 8  # of a template's own words, for it to be used to read stored text back
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -161,17 +162,26 @@ def _templates(language: str) -> list[tuple[str, re.Pattern[str]]]:
     for key in messages:
         msgid = key[0] if isinstance(key, tuple) else key
         if isinstance(msgid, str) and _PLACEHOLDER.search(msgid):
-            found.append((msgid, _pattern(msgid)))
+            found.append((msgid, _pattern(msgid, numbers_only=not _has_words(msgid))))
     literal = lambda item: len(_PLACEHOLDER.sub("", item[0]))  # noqa: E731
     return sorted(set(found), key=literal, reverse=True)
 
 
-def _pattern(template: str) -> re.Pattern[str]:
+def _has_words(template: str) -> bool:
+    """Whether a template says enough besides its placeholders to be recognised by its words:
+    "{target}: {state}" or "{amount} for {targets}" would match unrelated stored sentences (a
+    provider's own "Not enough credits for this request"), so such a template reads stored text
+    back only when each of its placeholders holds a number ("{seconds} s" in "42 s")."""
+    return len(re.findall(r"[^\W\d_]", _PLACEHOLDER.sub("", template))) >= MIN_LETTERS
+
+
+def _pattern(template: str, *, numbers_only: bool = False) -> re.Pattern[str]:
+    value = r"[-+]?\d[\d.,]*" if numbers_only else ".+?"
     parts, seen, end = [], set(), 0
     for match in _PLACEHOLDER.finditer(template):
         parts.append(re.escape(template[end : match.start()]))
         name = match.group(1)
-        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>{value})")
         seen.add(name)
         end = match.end()
     parts.append(re.escape(template[end:]))

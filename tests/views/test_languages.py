@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from streamlit.testing.v1 import AppTest
 
 from lipsync_core.i18n import LANGUAGES, LOCALE_DIR, _, use_language
-from tests.views.conftest import APP, forget_runtime, open_at
+from tests.views.conftest import APP, forget_runtime, open_at, read
 from tests.views.test_app_frame import TITLES
 from ui import keys
 
@@ -58,13 +58,15 @@ def in_language(language: str) -> AppTest:
 @pytest.mark.parametrize("language", list(LANGUAGES))
 @pytest.mark.parametrize("page", list(TITLES))
 def test_every_page_speaks_the_chosen_language(runtime, page, language):
-    at = open_at(in_language(language), page)
-    assert not at.exception
+    """(The test reads the page in the same language: AppTest reads a widget's value back
+    through its ``format_func`` in the test's own thread.)"""
     with use_language(language):
+        at = open_at(in_language(language), page)
+        assert not at.exception
         title, picker = _(TITLES[page]), _("Language")
-    assert [element.value for element in at.title] == [title]
-    assert at.sidebar.selectbox(key=keys.LANGUAGE_PICKER).label == picker
-    texts = shown_texts(at)
+        assert [element.value for element in at.title] == [title]
+        assert at.sidebar.selectbox(key=keys.LANGUAGE_PICKER).label == picker
+        texts = shown_texts(at)
     if language == "en":
         return
     script = CJK if language == "zh" else VIETNAMESE
@@ -80,20 +82,20 @@ def test_the_choice_in_the_sidebar_holds_on_every_page(runtime):
     assert not at.exception
     with use_language("zh"):
         titles = {page: _(title) for page, title in TITLES.items()}
-    assert [element.value for element in at.title] == [titles["views/submit_page.py"]]
-    at.switch_page("views/status_page.py").run()
-    assert [element.value for element in at.title] == [titles["views/status_page.py"]]
-    assert at.sidebar.selectbox(key=keys.LANGUAGE_PICKER).value == "zh"
+        assert [element.value for element in at.title] == [titles["views/submit_page.py"]]
+        at.switch_page("views/status_page.py").run()
+        assert [element.value for element in at.title] == [titles["views/status_page.py"]]
+        assert at.sidebar.selectbox(key=keys.LANGUAGE_PICKER).value == "zh"
 
 
 def test_the_deployment_default_applies_until_a_person_chooses(runtime, monkeypatch):
     monkeypatch.setenv("LIPSYNC_LANGUAGE", "vi")
     forget_runtime()
     at = AppTest.from_file(APP, default_timeout=60).run()
-    assert at.sidebar.selectbox(key=keys.LANGUAGE_PICKER).value == "vi"
     with use_language("vi"):
+        assert at.sidebar.selectbox(key=keys.LANGUAGE_PICKER).value == "vi"
         assert [element.value for element in at.title] == [_(TITLES["views/submit_page.py"])]
-    at.sidebar.selectbox(key=keys.LANGUAGE_PICKER).set_value("en").run()
+        at.sidebar.selectbox(key=keys.LANGUAGE_PICKER).set_value("en").run()
     assert [element.value for element in at.title] == [TITLES["views/submit_page.py"]]
 
 
@@ -103,5 +105,5 @@ def test_a_wrong_default_language_is_said_in_plain_words(runtime, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert at.sidebar.selectbox(key=keys.LANGUAGE_PICKER).value == "en"
-    warnings = [warning.value for warning in at.sidebar.warning]
+    warnings = [read(warning.value) for warning in at.sidebar.warning]
     assert any("LIPSYNC_LANGUAGE" in warning and "klingon" in warning for warning in warnings)
