@@ -29,6 +29,7 @@ DEFAULT_LANGUAGE = "en"
 LOCALE_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
 MIN_LETTERS = 8  # of a template's own words, for it to be used to read stored text back
+_JOINS = ((" + ", re.compile(r" \+ ")), (" ", re.compile(r"(?<=[.!?])\s+(?=[A-Z])")))
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -150,6 +151,18 @@ def _translate_stored(language: str, text: str, depth: int) -> str:
             return catalogue.gettext(template).format(**values)
         except (KeyError, IndexError, ValueError):
             return text
+    return _translate_pieces(language, text, depth)
+
+
+def _translate_pieces(language: str, text: str, depth: int) -> str:
+    """Text joined from several messages (findings one after another, costs joined by " + "):
+    each piece read back on its own."""
+    for joiner, splitter in _JOINS:
+        pieces = splitter.split(text)
+        if len(pieces) > 1:
+            read = [_translate_stored(language, piece, depth + 1) for piece in pieces]
+            if read != pieces:
+                return joiner.join(read)
     return text
 
 

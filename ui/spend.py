@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from lipsync_core.i18n import _
+from lipsync_core.i18n import _, translate_stored
 from lipsync_core.spending import Spend
 from ui import keys
 from ui.runtime import Runtime
@@ -60,7 +60,8 @@ def _dialog(action: str, spend: Spend, what: str, yes: str) -> None:
     if any(item.amount is not None for item in spend.estimates):
         st.text(_("{what} This will cost about {cost}.").format(what=what, cost=spend.words))
     else:
-        why = "; ".join(item.explanation for item in spend.estimates) or spend.words
+        why = "; ".join(translate_stored(item.explanation) or "" for item in spend.estimates)
+        why = why or spend.words
         st.text(_("{what} Its cost is not known: {why}.").format(what=what, why=why))
     for reason in spend.reasons:
         st.warning(reason, icon=":material/payments:")

@@ -457,7 +457,7 @@ def settle_cost(job: Job) -> None:
     reported = sum(job.reported_credits.values())
     if "generation" in job.reported_credits:
         job.cost_used = Cost(
-            amount=reported, unit=CostUnit.CREDITS, explanation="reported by AusyncLab"
+            amount=reported, unit=CostUnit.CREDITS, explanation=_("reported by AusyncLab")
         )
         return
     if job.state is JobState.SUCCEEDED and job.estimated_cost and job.estimated_cost.amount:
@@ -465,14 +465,14 @@ def settle_cost(job: Job) -> None:
             amount=job.estimated_cost.amount + reported,
             unit=CostUnit.CREDITS,
             estimated=True,
-            explanation="estimated: AusyncLab did not report the credits used",
+            explanation=_("estimated: AusyncLab did not report the credits used"),
         )
         return
     job.cost_used = Cost(
         amount=reported or None,
         unit=CostUnit.CREDITS,
         estimated=True,
-        explanation="AusyncLab did not report the credits used",
+        explanation=_("AusyncLab did not report the credits used"),
     )
 
 

@@ -21,11 +21,11 @@ from lipsync_core.flows.common import (
 )
 from lipsync_core.flows.model import Cost, CostUnit, Job, Stage, map_provider_state
 from lipsync_core.flows.sources import media_url
-from lipsync_core.i18n import _
+from lipsync_core.i18n import N_, _
 from lipsync_core.providers.twinsync import TwinSyncTask
 
 PROVIDER = "twinsync"
-UNKNOWN_COST = Cost(unit=CostUnit.UNKNOWN, explanation="TwinSync does not publish its prices")
+UNKNOWN_COST = Cost(unit=CostUnit.UNKNOWN, explanation=N_("TwinSync does not publish its prices"))
 
 
 class TwinSyncFlow:

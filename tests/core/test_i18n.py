@@ -172,3 +172,12 @@ def test_text_kept_in_english_reads_in_the_readers_language():
         assert translate_stored("A provider's own words.") == "A provider's own words."
         assert translate_stored(None) is None
     assert translate_stored(stored) == stored
+
+
+def test_text_joined_from_several_messages_reads_piece_by_piece():
+    first, second = "reported by AusyncLab", "TwinSync does not publish its prices"
+    with use_language("vi"):
+        assert translate_stored(f"{first} + {second}") == f"{_(first)} + {_(second)}"
+        sentences = "This link has no host name. This link has an invalid port number."
+        expected = " ".join(_(s + ".") for s in sentences.rstrip(".").split(". "))
+        assert translate_stored(sentences) == expected != sentences
