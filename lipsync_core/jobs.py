@@ -53,6 +53,7 @@ from lipsync_core.flows.sources import kling_sound_file
 from lipsync_core.grouped_history import count_units, list_units
 from lipsync_core.i18n import DEFAULT_LANGUAGE, _, kept_in_english, use_language
 from lipsync_core.media import limits
+from lipsync_core.preferences import Preferences
 from lipsync_core.pricing import TwinSyncPrice, price_of
 from lipsync_core.quality_jobs import QualityJobs
 from lipsync_core.runner import FlowRunner
@@ -130,6 +131,7 @@ class JobService:
         self.callback_url = callback_url
         self._quality = QualityJobs(store, self._runner.owner, clock)
         self.team = Team(store.engine, clock=clock)  # the activity list and team settings
+        self.preferences = Preferences(store.engine, clock=clock)  # each person's language
 
     @classmethod
     def from_settings(

@@ -172,6 +172,15 @@ votes = sa.Table(
 )
 
 
+preferences = sa.Table(
+    "preferences",
+    metadata,
+    sa.Column("person", sa.String(PERSON), primary_key=True),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -204,6 +213,11 @@ def _statistics_v3(connection: Connection) -> None:
         connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
     _add_missing(connection, jobs)
     _backfill_figures(connection, only=jobs.c.video_seconds.is_(None))
+
+
+def _preferences_v4(connection: Connection) -> None:
+    """Each signed-in person's own choices (their language)."""
+    preferences.create(connection, checkfirst=True)
 
 
 def _add_missing(connection: Connection, table: sa.Table) -> None:
@@ -287,6 +301,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "jobs and comparison groups", _create_v1),
     Migration(2, "people, leases, statistics figures, team settings, activity, votes", _team_v2),
     Migration(3, "video length and the statistics' indexes", _statistics_v3),
+    Migration(4, "each signed-in person's language", _preferences_v4),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

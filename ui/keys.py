@@ -7,6 +7,7 @@ SIGN_OUT = "sign_out"  # the sidebar's "Sign out"
 LANGUAGE = "language"  # the language this run speaks (ui/language.py)
 LANGUAGE_CHOSEN = "language_chosen"  # the person's own choice in the sidebar, if any
 LANGUAGE_PICKER = "language_picker"  # the sidebar's language switch
+LANGUAGE_OF = "language_of"  # whose remembered language this session has read (a person's id)
 
 # -- the team's prices and limits (ui/team_settings.py; saved in the database, not here) ---------
 SETTINGS_PENDING = "settings_pending"  # the PendingSave waiting for its confirmation dialog

@@ -30,7 +30,7 @@ CONNECTION_WORDS = {
 
 def render_sidebar(runtime: Runtime, person: Person | None) -> None:
     with st.sidebar:
-        render_language_picker()
+        render_language_picker(runtime.service.preferences, person)
         _language_setting()
         render_person(person)
         st.subheader(_("Connections"))

@@ -36,6 +36,7 @@ MIGRATED = [
     (1, "jobs and comparison groups"),
     (2, "people, leases, statistics figures, team settings, activity, votes"),
     (3, "video length and the statistics' indexes"),
+    (4, "each signed-in person's language"),
 ]
 # Reflection lists no index on an expression (ix_jobs_offset) on SQLite, and says so.
 NO_EXPRESSION_INDEX_WARNING = "ignore:Skipped unsupported reflection of expression-based index"

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from lipsync_core.i18n import LANGUAGES, LOCALE_DIR, _, use_language
 from tests.views.conftest import APP, forget_runtime, open_at, read
 from tests.views.test_app_frame import TITLES
+from tests.views.test_team import ANA, BAO, open_as
 from ui import keys
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -107,3 +108,26 @@ def test_a_wrong_default_language_is_said_in_plain_words(runtime, monkeypatch):
     assert at.sidebar.selectbox(key=keys.LANGUAGE_PICKER).value == "en"
     warnings = [read(warning.value) for warning in at.sidebar.warning]
     assert any("LIPSYNC_LANGUAGE" in warning and "klingon" in warning for warning in warnings)
+
+
+def test_the_language_follows_the_browser(runtime):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.context = {"locale": "vi-VN"}
+    at.run()
+    with use_language("vi"):
+        assert at.sidebar.selectbox(key=keys.LANGUAGE_PICKER).value == "vi"
+        assert [element.value for element in at.title] == [_(TITLES["views/submit_page.py"])]
+
+
+def test_a_signed_in_persons_choice_follows_them_to_another_browser(runtime):
+    """Ana chooses 中文 in one browser; her next session (another computer, an English browser)
+    opens in 中文; Bao's does not."""
+    first = open_as(ANA)
+    first.sidebar.selectbox(key=keys.LANGUAGE_PICKER).set_value("zh").run()
+    assert runtime.service.preferences.language(ANA["email"]) == "zh"
+    with use_language("zh"):
+        again = open_as(ANA, locale="en-US")
+        assert again.sidebar.selectbox(key=keys.LANGUAGE_PICKER).value == "zh"
+        assert [element.value for element in again.title] == [_(TITLES["views/submit_page.py"])]
+    other = open_as(BAO, locale="en-US")
+    assert other.sidebar.selectbox(key=keys.LANGUAGE_PICKER).value == "en"
