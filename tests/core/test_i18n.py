@@ -181,3 +181,14 @@ def test_text_joined_from_several_messages_reads_piece_by_piece():
         sentences = "This link has no host name. This link has an invalid port number."
         expected = " ".join(_(s + ".") for s in sentences.rstrip(".").split(". "))
         assert translate_stored(sentences) == expected != sentences
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_catalogue_passes_babels_own_checks(language):
+    """What ``make i18n-compile`` (and so ``make run``) refuses: e.g. "95 % confidence" taken
+    for a %-format and its translation found incompatible."""
+    problems = [
+        (message.id, [str(error) for error in errors])
+        for message, errors in catalogue(language).check()
+    ]
+    assert not problems, problems

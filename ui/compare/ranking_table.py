@@ -36,7 +36,7 @@ def column_config() -> dict[str, st.column_config.Column]:
         ),
         "Range (95 %)": st.column_config.TextColumn(
             _("Range (95 %)"),
-            help=_("Where the rating lies with 95 % confidence; it narrows with votes."),
+            help=_("Where the rating lies, with a confidence of 95 %; it narrows with votes."),
         ),
         "Votes": st.column_config.NumberColumn(_("Votes"), format="%d"),
         "Won · tied · lost": st.column_config.TextColumn(_("Won · tied · lost")),
@@ -61,7 +61,7 @@ def column_config() -> dict[str, st.column_config.Column]:
 
 EXPLAINED = N_(
     "The rating is a Bradley–Terry fit of every vote (a tie counts half a win each), on the Elo "
-    "scale: 100 points apart means one is preferred about 64 % of the time. The measured "
+    "scale: 100 points apart means one is preferred about 64 times in 100. The measured "
     "figures come from every result measured, voted on or not."
 )
 SANDBOX = N_(
