@@ -8,6 +8,7 @@ Chinese follow their own conventions ("1.234,5", "0,42 US$", "12,3 giây", "12.3
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
+from decimal import Decimal
 from functools import cache
 
 from babel import Locale
@@ -38,6 +39,21 @@ def _pattern(digits: int) -> str:
 def number(value: float, digits: int = 0) -> str:
     """``value`` with ``digits`` decimals and the language's separators."""
     return format_decimal(value, format=_pattern(digits), locale=locale())
+
+
+def figure(
+    value: float, most_digits: int = 2, *, least_digits: int = 0, grouped: bool = True
+) -> str:
+    """``value`` with the decimals it needs, at most ``most_digits`` and at least
+    ``least_digits``: "75", "7.25", "40,000", "0.077" ("7,25", "40.000" in Vietnamese).
+
+    Rounded as Python rounds ``f"{value:.2f}"``, never in scientific notation; ``grouped=False``
+    writes no thousands separator ("25000").
+    """
+    exact = Decimal(f"{value:.{most_digits}f}") or Decimal(0)  # never "-0"
+    fraction = "0" * least_digits + "#" * (most_digits - least_digits)
+    pattern = ("#,##0" if grouped else "0") + (f".{fraction}" if fraction else "")
+    return format_decimal(exact, format=pattern, locale=locale())
 
 
 def money(amount: float, currency: str, digits: int = 2) -> str:

@@ -21,16 +21,14 @@ import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Literal
 
-from babel.numbers import format_decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from lipsync_core.errors import LipsyncError, provider_display_name
 from lipsync_core.flows.model import Cost, CostUnit, Job
-from lipsync_core.formats import locale, money
-from lipsync_core.i18n import DEFAULT_LANGUAGE, N_, _, current_language, use_language
+from lipsync_core.formats import figure, money
+from lipsync_core.i18n import DEFAULT_LANGUAGE, N_, _, use_language
 from lipsync_core.media.limits import DEFAULT_MODELS
 
 logger = logging.getLogger(__name__)
@@ -190,7 +188,7 @@ def _per_second(price: Price, audio_seconds: float) -> CostEstimate:
     explanation = text.format(
         rate=_num(rate),
         unit=price.unit,
-        billed=localized(str(billed)),
+        billed=figure(billed, 0, grouped=False),
         seconds=_num(audio_seconds),
         amount=_num(amount),
     )
@@ -296,29 +294,13 @@ def _names(estimates: list[CostEstimate]) -> str:
 def _num(value: float) -> str:
     """``40000`` → ``40,000``, ``0.0770`` → ``0.077``: thousands separated, no trailing zeros
     (the current language's separators)."""
-    text = f"{value:,.6f}".rstrip("0").rstrip(".")
-    return localized("0" if text in ("-0", "") else text)
+    return figure(value, 6)
 
 
 def _money(amount: float, currency: str) -> str:
     """``amount`` of ``currency`` with the decimals :func:`_num` shows (``USD 0.077``)."""
-    decimals = _num_english(amount).partition(".")[2]
-    return money(round(amount, len(decimals)), currency, len(decimals))
-
-
-def _num_english(value: float) -> str:
-    with use_language(DEFAULT_LANGUAGE):
-        return _num(value)
-
-
-def localized(text: str) -> str:
-    """A number written in English (``40,000``, ``0.077``, ``-2``) with the current language's
-    separators, keeping its decimals; English as it is."""
-    if current_language() == DEFAULT_LANGUAGE:
-        return text
-    decimals = text.partition(".")[2]
-    pattern = "#,##0" + ("." + "0" * len(decimals) if decimals else "")
-    return format_decimal(Decimal(text.replace(",", "")), format=pattern, locale=locale())
+    decimals = len(f"{amount:.6f}".rstrip("0").partition(".")[2])
+    return money(round(amount, decimals), currency, decimals)
 
 
 # Every unit an estimate can come in (:data:`Unit`) as the unit of a job's cost.

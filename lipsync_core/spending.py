@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from lipsync_core.flows.model import MODELS, target_display_name
+from lipsync_core.formats import figure, number
 from lipsync_core.formats import money as money_of
-from lipsync_core.formats import number
 from lipsync_core.i18n import N_, _
 from lipsync_core.pricing import (
     ConversionRates,
@@ -23,7 +23,6 @@ from lipsync_core.pricing import (
     Total,
     estimate,
     estimate_total,
-    localized,
 )
 
 DEFAULT_LIMIT = 5.0
@@ -97,9 +96,7 @@ def reasons(estimates: Sequence[CostEstimate], total: Total, limits: SpendLimits
 def money(value: float) -> str:
     """``0.077`` → ``0.077``, ``12.5`` → ``12.50``: at least cents, at most four decimals (the
     current language's separators)."""
-    text = f"{value:,.4f}".rstrip("0")
-    decimals = len(text.split(".")[1]) if "." in text else 0
-    return localized(f"{value:,.{max(2, decimals)}f}")
+    return figure(value, 4, least_digits=2)
 
 
 def unit_words(item: CostEstimate) -> str:
@@ -114,8 +111,8 @@ def unit_words(item: CostEstimate) -> str:
 def _in_unit(amount: float, unit: str) -> str:
     """``250 credits``, ``0.077 PTC``: the providers' own units, never translated."""
     if unit == "credits":
-        return f"{localized(f'{amount:,.0f}')} credits"
-    return f"{localized(f'{amount:g}')} PTC"
+        return f"{figure(amount, 0)} credits"
+    return f"{figure(amount, 6, grouped=False)} PTC"
 
 
 def own_units(estimates: Iterable[CostEstimate]) -> str:

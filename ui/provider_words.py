@@ -8,10 +8,8 @@ are here.
 
 from __future__ import annotations
 
-from babel.numbers import format_decimal
-
 from lipsync_core.errors import provider_display_name
-from lipsync_core.formats import locale
+from lipsync_core.formats import figure
 from lipsync_core.i18n import N_, _
 from lipsync_core.media.limits import MediaLimits, ModelLimits, limits_for
 from lipsync_core.pricing import (
@@ -68,7 +66,7 @@ def document_words(provider: str) -> str:
 def number(value: float) -> str:
     """``5000`` → ``5,000``, ``0.077`` → ``0.077``: no trailing zeros, the language's
     separators."""
-    return format_decimal(value, format="#,##0.######", locale=locale())
+    return figure(value, 6)
 
 
 def price_words(price: Price) -> str:

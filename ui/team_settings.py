@@ -21,11 +21,10 @@ from datetime import tzinfo
 
 import pandas as pd
 import streamlit as st
-from babel.numbers import format_decimal
 from pydantic import ValidationError
 
-from lipsync_core.formats import locale
-from lipsync_core.i18n import DEFAULT_LANGUAGE, N_, _, current_language
+from lipsync_core import formats
+from lipsync_core.i18n import N_, _
 from lipsync_core.pricing import RATE_SOURCES
 from lipsync_core.team import SavedSettings, SettingsChanged, TeamSettings
 from ui import keys
@@ -231,11 +230,8 @@ def value_words(value: object) -> str:
 
 
 def figure(value: float) -> str:
-    """A price or limit as typed (``25000``, ``0.002``): ``{:g}`` in English, the language's
-    decimal sign elsewhere."""
-    if current_language() == DEFAULT_LANGUAGE:
-        return f"{value:g}"
-    return format_decimal(value, format="0.######", locale=locale())
+    """A price or limit as typed (``25000``, ``0.002``), the language's decimal sign."""
+    return formats.figure(value, 6, grouped=False)
 
 
 def forget_pending() -> None:

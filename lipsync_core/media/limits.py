@@ -20,14 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Literal
 
 from babel.lists import format_list
-from babel.numbers import format_decimal
 
 from lipsync_core.errors import Finding, MediaValidationError, Severity, provider_display_name
-from lipsync_core.formats import locale
+from lipsync_core.formats import figure, locale
 from lipsync_core.i18n import DEFAULT_LANGUAGE, _, current_language
 from lipsync_core.media.info import MediaInfo
 
@@ -526,13 +524,8 @@ def _seconds(milliseconds: int) -> str:
 
 
 def _number(value: float, digits: int = 2) -> str:
-    """``75.0`` → ``75``, ``7.25`` → ``7.25`` (``7,25`` in Vietnamese): no trailing zeros, no
-    scientific notation, no thousands separator."""
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    text = "0" if text == "-0" else text
-    shown = len(text.partition(".")[2])
-    pattern = "0." + "0" * shown if shown else "0"
-    return format_decimal(Decimal(text), format=pattern, locale=locale())
+    """``75.0`` → ``75``, ``7.25`` → ``7.25`` (``7,25`` in Vietnamese): no thousands separator."""
+    return figure(value, digits, grouped=False)
 
 
 def _or_list(items: list[str]) -> str:

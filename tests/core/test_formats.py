@@ -45,3 +45,24 @@ def test_durations_use_the_two_largest_units():
 def test_a_moment_without_a_zone_is_taken_as_utc():
     assert formats.moment(MOMENT.replace(tzinfo=None)) == "2026-12-02 11:40:05"
     assert formats.percent(0.254) == "25%"
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "options", "written"),
+    [
+        ("en", 75.0, {}, "75"),
+        ("en", 7.25, {}, "7.25"),
+        ("en", 40000, {"most_digits": 6}, "40,000"),
+        ("en", 0.0770000001, {"most_digits": 6}, "0.077"),
+        ("en", 25000.0, {"most_digits": 6, "grouped": False}, "25000"),
+        ("en", 12.5, {"most_digits": 4, "least_digits": 2}, "12.50"),
+        ("en", -0.0001, {}, "0"),
+        ("en", 1e-7, {"most_digits": 6}, "0"),
+        ("vi", 1234.5, {}, "1.234,5"),
+        ("vi", 7.25, {"grouped": False}, "7,25"),
+        ("zh", 40000, {"most_digits": 6}, "40,000"),
+    ],
+)
+def test_a_figure_has_the_decimals_it_needs(language, value, options, written):
+    with use_language(language):
+        assert formats.figure(value, **options) == written
