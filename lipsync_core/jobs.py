@@ -223,12 +223,11 @@ class JobService:
         job = self._with_durations(job)
         timing = (sound_start_time, sound_end_time, sound_insert_time)
         choice = timing_with_defaults(job, face, *timing, sound_volume, original_audio_volume)
-        findings = limits.validate_kling_timing(**timing_arguments(job, face, choice))
+        with use_language(DEFAULT_LANGUAGE):  # the findings become the job's note: English
+            findings = limits.validate_kling_timing(**timing_arguments(job, face, choice))
         limits.ensure_valid(findings)
         kling_sound_file(job.inputs)
-        with use_language(DEFAULT_LANGUAGE):  # the note is kept with the job, in English
-            kept = limits.validate_kling_timing(**timing_arguments(job, face, choice))
-        note = " ".join(f.message for f in kept) or None
+        note = " ".join(f.message for f in findings) or None
         now = self._clock()
         saved = self._runner.claim(job.id, face_chosen, choice, job.inputs, note, now, self.policy)
         if saved is None:

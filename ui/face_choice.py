@@ -17,7 +17,7 @@ import streamlit as st
 from lipsync_core.errors import Finding, LipsyncError
 from lipsync_core.flows.model import Job, JobState, KlingFace
 from lipsync_core.formats import number
-from lipsync_core.i18n import N_, _
+from lipsync_core.i18n import N_, _, translate_stored
 from lipsync_core.media.limits import validate_kling_timing
 from ui import browser_media, keys
 from ui.plain import plain
@@ -227,7 +227,7 @@ def _send(runtime: Runtime, job: Job, timing: Timing) -> None:
                 original_audio_volume=timing.original_audio_volume,
             )  # fmt: skip
     except LipsyncError as exc:
-        st.error(plain(exc))
+        st.error(plain(translate_stored(str(exc))))
         return
     runtime.refresher.wake()
     st.rerun()
