@@ -22,8 +22,16 @@ def settle(page: Page) -> None:
 
 
 def open_tab(page: Page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
-    settle(page)
+    """Click a tab until it is open: a click landing while the page refreshes itself (a job
+    just started) is redrawn away by that run."""
+    tab = page.get_by_role("tab", name=name)
+    for _ in range(5):
+        tab.click()
+        settle(page)
+        if tab.get_attribute("aria-selected") == "true":
+            return
+        page.wait_for_timeout(1_000)
+    raise AssertionError(f"the tab {name!r} never opened")
 
 
 def generate(page: Page, audio_link: str) -> None:
